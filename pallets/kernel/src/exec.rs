@@ -1,0 +1,646 @@
+//! Execution: the operations that run module code, and the context they share.
+//!
+//! Every operation (a public call, an invocation, a drop, a user request, `init`, `migrate`,
+//! `on_block`) is one *frame*: it runs in its own storage transaction, so when it fails all of its
+//! effects (state writes, capability moves, events, nested frames) are undone and the error is
+//! returned to whoever started it: a module, which sees a [`ReturnCode`], or a transaction.
+//!
+//! A top-level execution owns one [`ExecContext`]: the fuel meter, the call stack and the state
+//! usage that deposits are settled against. While a frame runs, its wasmi store owns the
+//! context; a host function that starts a nested frame lends it on (see
+//! [`crate::wasm::host`]).
+
+use crate::{
+	capability,
+	meter::FuelRate,
+	storage::ModuleStorage,
+	types::{apply_delta, CapData, HolderOf, ModuleInfoOf, UsageDelta},
+	wasm::{self, CodeError},
+	BalanceOf, Config, Error, Event, HoldReason, Modules, Pallet,
+};
+use alloc::{collections::BTreeMap, vec::Vec};
+use codec::{DecodeAll, Encode};
+use core::marker::PhantomData;
+use kernel_primitives::{
+	abi::{Entry, ReturnCode},
+	envelope::{
+		BlockInput, CallInput, DropInput, InitInput, InvokeInput, MigrateInput, Output,
+		RequestInput,
+	},
+	system::SystemCap,
+	CapId, Creator, Holder, ModuleId,
+};
+use polkadot_sdk::{
+	frame_system,
+	frame_support::{
+		storage::{with_transaction_unchecked, TransactionOutcome},
+		traits::{
+			fungible::MutateHold,
+			tokens::Precision,
+			Get,
+		},
+		weights::Weight,
+	},
+	sp_runtime::{traits::Zero, Saturating},
+};
+
+/// Why an execution failed. Nested callers see it as a [`ReturnCode`]; transactions as an
+/// [`Error`].
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum ExecError {
+	/// No module with this id.
+	ModuleNotFound,
+	/// The module does not export the entry point needed.
+	EntryNotExported,
+	/// No capability with this id.
+	CapabilityNotFound,
+	/// The capability is held by someone else.
+	NotHolder,
+	/// The capability's creator was destroyed.
+	CreatorDestroyed,
+	/// The same capability was passed twice.
+	DuplicateCapability,
+	/// Too many capabilities in one call.
+	TooManyCapabilities,
+	/// The callee is on the stack and does not allow re-entry.
+	ReentryDenied,
+	/// The call stack is full.
+	CallDepthExceeded,
+	/// The module reverted with this data.
+	Reverted(Vec<u8>),
+	/// The module trapped.
+	Trapped(Trap),
+	/// Fuel (ref time) ran out.
+	OutOfFuel,
+	/// The proof-size budget ran out.
+	OutOfProofSize,
+	/// A system capability was invoked with an unknown function or bad parameters.
+	InvalidSystemCall,
+	/// New code given to `upgrade` was rejected; the inner error says why.
+	CodeRejected(CodeError),
+	/// The deployer cannot cover the deposit for the module's state.
+	InsufficientDeposit,
+	/// A storage transaction could not be opened (nesting limit).
+	TransactionLimit,
+	/// A module with this name exists.
+	NameTaken,
+	/// The registry of per-block modules is full.
+	TooManyModules,
+	/// A user request was rejected by its module.
+	RequestRejected,
+	/// A `CapRef::Request` names a request the transaction does not have.
+	InvalidRequestIndex,
+}
+
+/// Why a module trapped.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Trap {
+	/// A Wasm trap: `unreachable`, division by zero, out-of-bounds access, stack overflow...
+	Wasm,
+	/// A host function was given a pointer or length outside the module's memory.
+	MemoryAccess,
+	/// A storage key was empty or over `MaxKeyLen`.
+	InvalidKey,
+	/// A storage value was over `MaxValueLen`.
+	ValueTooLarge,
+	/// Capability data was over `MaxCapDataLen`.
+	CapDataTooLarge,
+	/// Output was over `MaxOutputLen`.
+	OutputTooLarge,
+	/// Event data was over `MaxEventLen`.
+	EventTooLarge,
+	/// Call input was over `MaxParamsLen`.
+	InputTooLarge,
+	/// The module's output could not be decoded.
+	InvalidOutput,
+	/// The module returned capabilities from an entry point that has no caller to receive them.
+	NoReceiver,
+	/// The code could not be instantiated.
+	Instantiation,
+}
+
+impl core::fmt::Display for ExecError {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		write!(f, "{self:?}")
+	}
+}
+
+impl ExecError {
+	/// The code a calling module sees for this error.
+	pub fn return_code(&self) -> ReturnCode {
+		match self {
+			ExecError::ModuleNotFound => ReturnCode::ModuleNotFound,
+			ExecError::EntryNotExported => ReturnCode::EntryNotExported,
+			ExecError::CapabilityNotFound => ReturnCode::CapabilityNotFound,
+			ExecError::NotHolder | ExecError::DuplicateCapability => ReturnCode::NotHolder,
+			ExecError::CreatorDestroyed => ReturnCode::CreatorDestroyed,
+			ExecError::TooManyCapabilities => ReturnCode::TooManyCapabilities,
+			ExecError::ReentryDenied => ReturnCode::ReentryDenied,
+			ExecError::CallDepthExceeded | ExecError::TransactionLimit =>
+				ReturnCode::CallDepthExceeded,
+			ExecError::Reverted(_) => ReturnCode::CalleeReverted,
+			ExecError::Trapped(_) | ExecError::InsufficientDeposit => ReturnCode::CalleeTrapped,
+			ExecError::OutOfFuel | ExecError::OutOfProofSize => ReturnCode::CalleeOutOfFuel,
+			ExecError::InvalidSystemCall |
+			ExecError::CodeRejected(_) |
+			ExecError::NameTaken |
+			ExecError::TooManyModules |
+			ExecError::RequestRejected |
+			ExecError::InvalidRequestIndex => ReturnCode::NotAllowed,
+		}
+	}
+}
+
+/// What a top-level execution used.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Usage {
+	/// Fuel burnt (Wasm instructions and host function charges).
+	pub fuel: u64,
+	/// Weight of that fuel plus the proof size charged.
+	pub weight: Weight,
+}
+
+/// State shared by all frames of one top-level execution.
+pub struct ExecContext<T: Config> {
+	/// Fuel available to the frame about to run (or to kernel code running between frames).
+	pub(crate) fuel: u64,
+	/// Proof size still available.
+	pub(crate) proof_size_left: u64,
+	/// Modules on the call stack, outermost first.
+	stack: Vec<ModuleId>,
+	/// State growth per module, settled against deposits at the end.
+	usage: BTreeMap<ModuleId, UsageDelta>,
+	/// Converts between fuel and weight.
+	pub(crate) rate: FuelRate,
+	/// The block being built.
+	pub(crate) block_number: u64,
+	_config: PhantomData<T>,
+}
+
+impl<T: Config> Default for ExecContext<T> {
+	fn default() -> Self {
+		Self {
+			fuel: 0,
+			proof_size_left: 0,
+			stack: Vec::new(),
+			usage: BTreeMap::new(),
+			rate: FuelRate::default(),
+			block_number: 0,
+			_config: PhantomData,
+		}
+	}
+}
+
+/// One frame to run: which export of which module, for whom, with what input.
+pub(crate) struct FrameSpec<T: Config> {
+	pub module: ModuleId,
+	pub info: ModuleInfoOf<T>,
+	pub entry: Entry,
+	pub caller: Option<HolderOf<T>>,
+	pub input: Vec<u8>,
+	/// The capability whose invocation this frame handles: the parent of what it mints.
+	pub parent_cap: Option<CapId>,
+}
+
+impl<T: Config> ExecContext<T> {
+	/// A context with a budget of `limit`.
+	pub fn new(limit: Weight) -> Self {
+		let rate = FuelRate::of::<T>();
+		let block_number: u64 =
+			frame_system::Pallet::<T>::block_number().try_into().unwrap_or(u64::MAX);
+		Self {
+			fuel: rate.fuel_for(limit),
+			proof_size_left: limit.proof_size(),
+			rate,
+			block_number,
+			..Default::default()
+		}
+	}
+
+	/// Charges `weight` against the budget.
+	pub fn charge(&mut self, weight: Weight) -> Result<(), ExecError> {
+		self.fuel = self.fuel.checked_sub(self.rate.fuel_for(weight)).ok_or(ExecError::OutOfFuel)?;
+		self.proof_size_left = self
+			.proof_size_left
+			.checked_sub(weight.proof_size())
+			.ok_or(ExecError::OutOfProofSize)?;
+		Ok(())
+	}
+
+	/// The current call depth.
+	pub fn depth(&self) -> usize {
+		self.stack.len()
+	}
+
+	/// Records state growth of `module`.
+	pub(crate) fn record_usage(&mut self, module: ModuleId, delta: UsageDelta) {
+		let entry = self.usage.entry(module).or_default();
+		entry.bytes = entry.bytes.saturating_add(delta.bytes);
+		entry.items = entry.items.saturating_add(delta.items);
+	}
+
+	/// Runs `f` with at most `limit` fuel (`0`: all remaining) and gives back what it left.
+	pub fn with_fuel_limit<R>(&mut self, limit: u64, f: impl FnOnce(&mut Self) -> R) -> R {
+		let available = self.fuel;
+		let budget = if limit == 0 { available } else { limit.min(available) };
+		self.fuel = budget;
+		let result = f(self);
+		self.fuel = available.saturating_sub(budget).saturating_add(self.fuel);
+		result
+	}
+
+	/// Runs `f` in a storage transaction: committed if it succeeds, rolled back (with the state
+	/// usage it recorded) if it fails.
+	pub fn transactional<R>(
+		&mut self,
+		f: impl FnOnce(&mut Self) -> Result<R, ExecError>,
+	) -> Result<R, ExecError> {
+		let usage_before = self.usage.clone();
+		let mut result = Err(ExecError::TransactionLimit);
+		with_transaction_unchecked(|| {
+			result = f(self);
+			if result.is_ok() {
+				TransactionOutcome::Commit(())
+			} else {
+				TransactionOutcome::Rollback(())
+			}
+		});
+		if result.is_err() {
+			self.usage = usage_before;
+		}
+		result
+	}
+
+	/// A public call of `module`'s function by `caller`, passing `input.caps`.
+	pub fn call(
+		&mut self,
+		engine: &wasmi::Engine,
+		caller: HolderOf<T>,
+		module: ModuleId,
+		input: CallInput,
+	) -> Result<Output, ExecError> {
+		self.transactional(|ctx| {
+			let info = exported::<T>(module, Entry::Call, ExecError::ModuleNotFound)?;
+			capability::transfer_all::<T>(&input.caps, &caller, &Holder::Module(module))?;
+			let spec = FrameSpec {
+				module,
+				info,
+				entry: Entry::Call,
+				caller: Some(caller),
+				input: input.encode(),
+				parent_cap: None,
+			};
+			ctx.run_frame(engine, spec)
+		})
+	}
+
+	/// `invoker` invokes (and so consumes) capability `cap` with `call`.
+	pub fn invoke(
+		&mut self,
+		engine: &wasmi::Engine,
+		invoker: HolderOf<T>,
+		cap: CapId,
+		call: CallInput,
+	) -> Result<Output, ExecError> {
+		self.transactional(|ctx| {
+			let record = capability::take::<T>(cap, &invoker)?;
+			Pallet::<T>::deposit_event(Event::CapabilityInvoked { id: cap, by: invoker.clone() });
+			let module = match record.creator {
+				Creator::System => {
+					let data = SystemCap::decode_all(&mut &record.data[..])
+						.map_err(|_| ExecError::InvalidSystemCall)?;
+					return crate::lifecycle::invoke_system::<T>(
+						ctx, engine, &invoker, cap, data, call,
+					);
+				},
+				Creator::Module(module) => module,
+			};
+			let info = exported::<T>(module, Entry::Invoke, ExecError::CreatorDestroyed)?;
+			capability::transfer_all::<T>(&call.caps, &invoker, &Holder::Module(module))?;
+			let input = InvokeInput {
+				cap,
+				invoker: invoker.clone(),
+				data: record.data.into_inner(),
+				creator_version: record.creator_version,
+				call,
+			};
+			let spec = FrameSpec {
+				module,
+				info,
+				entry: Entry::Invoke,
+				caller: Some(invoker),
+				input: input.encode(),
+				parent_cap: Some(cap),
+			};
+			ctx.run_frame(engine, spec)
+		})
+	}
+
+	/// `holder` drops capability `cap`; its creator's `on_drop` runs if the creator exists and
+	/// exports it. If `on_drop` fails the capability is not dropped.
+	pub fn drop_capability(
+		&mut self,
+		engine: &wasmi::Engine,
+		holder: HolderOf<T>,
+		cap: CapId,
+	) -> Result<(), ExecError> {
+		self.transactional(|ctx| {
+			let record = capability::take::<T>(cap, &holder)?;
+			Pallet::<T>::deposit_event(Event::CapabilityDropped { id: cap, by: holder.clone() });
+			let Creator::Module(module) = record.creator else { return Ok(()) };
+			// A dangling capability (destroyed creator) or a creator that does not care is
+			// simply removed.
+			let Some(info) = Modules::<T>::get(module) else { return Ok(()) };
+			if !info.exports.has(Entry::OnDrop) {
+				return Ok(());
+			}
+			let input = DropInput {
+				cap,
+				holder: holder.clone(),
+				data: record.data.into_inner(),
+				creator_version: record.creator_version,
+			};
+			let spec = FrameSpec {
+				module,
+				info,
+				entry: Entry::OnDrop,
+				caller: Some(holder),
+				input: input.encode(),
+				parent_cap: Some(cap),
+			};
+			ctx.run_frame(engine, spec).map(|_| ())
+		})
+	}
+
+	/// Asks `module` to grant `signer` a capability with `data`; returns the new capability.
+	pub fn request(
+		&mut self,
+		engine: &wasmi::Engine,
+		signer: T::AccountId,
+		module: ModuleId,
+		data: CapData<T>,
+	) -> Result<CapId, ExecError> {
+		self.transactional(|ctx| {
+			let info = exported::<T>(module, Entry::ValidateRequest, ExecError::ModuleNotFound)?;
+			let version = info.version;
+			let input = RequestInput { signer: signer.clone(), data: data.into_inner() };
+			let holder = Holder::Account(signer);
+			let spec = FrameSpec {
+				module,
+				info,
+				entry: Entry::ValidateRequest,
+				caller: Some(holder.clone()),
+				input: input.encode(),
+				parent_cap: None,
+			};
+			let output = ctx.run_frame(engine, spec)?;
+			let data: CapData<T> = output
+				.data
+				.try_into()
+				.map_err(|_| ExecError::Trapped(Trap::CapDataTooLarge))?;
+			Ok(capability::mint::<T>(holder, Creator::Module(module), data, version, None))
+		})
+	}
+
+	/// Runs a freshly stored module's `init` with its system capabilities and `caps`.
+	pub fn init(
+		&mut self,
+		engine: &wasmi::Engine,
+		module: ModuleId,
+		deployer: T::AccountId,
+		params: Vec<u8>,
+		caps: Vec<CapId>,
+	) -> Result<Output, ExecError> {
+		self.transactional(|ctx| {
+			let info = Modules::<T>::get(module).ok_or(ExecError::ModuleNotFound)?;
+			let this = Holder::Module(module);
+			let deployer_holder = Holder::Account(deployer.clone());
+			capability::transfer_all::<T>(&caps, &deployer_holder, &this)?;
+			let upgradable = mint_system::<T>(this.clone(), SystemCap::Upgradable(module), None);
+			let destroy = mint_system::<T>(this, SystemCap::Destroy(module), None);
+			let input = InitInput { deployer, params, upgradable, destroy, caps };
+			let spec = FrameSpec {
+				module,
+				info,
+				entry: Entry::Init,
+				caller: Some(deployer_holder),
+				input: input.encode(),
+				parent_cap: None,
+			};
+			ctx.run_frame(engine, spec)
+		})
+	}
+
+	/// Runs `module`'s `migrate` after an upgrade from `from_version`.
+	pub fn migrate(
+		&mut self,
+		engine: &wasmi::Engine,
+		module: ModuleId,
+		from_version: u32,
+		params: Vec<u8>,
+	) -> Result<(), ExecError> {
+		self.transactional(|ctx| {
+			let info = Modules::<T>::get(module).ok_or(ExecError::ModuleNotFound)?;
+			if !info.exports.has(Entry::Migrate) {
+				return Ok(());
+			}
+			let input = MigrateInput { from_version, to_version: info.version, params };
+			let spec = FrameSpec {
+				module,
+				info,
+				entry: Entry::Migrate,
+				caller: None,
+				input: input.encode(),
+				parent_cap: None,
+			};
+			ctx.run_frame(engine, spec).map(|_| ())
+		})
+	}
+
+	/// Runs `module`'s `on_block`.
+	pub fn on_block(&mut self, engine: &wasmi::Engine, module: ModuleId) -> Result<(), ExecError> {
+		let block_number = self.block_number;
+		self.transactional(|ctx| {
+			let info = exported::<T>(module, Entry::OnBlock, ExecError::ModuleNotFound)?;
+			let spec = FrameSpec {
+				module,
+				info,
+				entry: Entry::OnBlock,
+				caller: None,
+				input: BlockInput { block_number }.encode(),
+				parent_cap: None,
+			};
+			ctx.run_frame(engine, spec).map(|_| ())
+		})
+	}
+
+	/// Runs one frame and moves the capabilities it returns to its caller.
+	pub(crate) fn run_frame(
+		&mut self,
+		engine: &wasmi::Engine,
+		spec: FrameSpec<T>,
+	) -> Result<Output, ExecError> {
+		if self.stack.len() >= T::MaxCallDepth::get() as usize {
+			return Err(ExecError::CallDepthExceeded);
+		}
+		// Kernel-driven entries (`init`, `migrate`, `on_block`) may run while the module is on
+		// the stack, e.g. the `migrate` of a module that upgraded itself.
+		let kernel_driven = matches!(spec.entry, Entry::Init | Entry::Migrate | Entry::OnBlock);
+		if !kernel_driven && self.stack.contains(&spec.module) && !spec.info.reentrant {
+			return Err(ExecError::ReentryDenied);
+		}
+		self.charge(crate::meter::code_load_weight::<T>(spec.info.code_len))?;
+		let storage = ModuleStorage::new(spec.module);
+		let code = storage.code().ok_or(ExecError::ModuleNotFound)?;
+		let module = spec.module;
+		let caller = spec.caller.clone();
+
+		self.stack.push(module);
+		let ctx = core::mem::take(self);
+		let (ctx, result) = wasm::execute::<T>(engine, ctx, spec, storage, &code);
+		*self = ctx;
+		self.stack.pop();
+
+		let output = result?;
+		match caller {
+			Some(receiver) =>
+				capability::transfer_all::<T>(&output.caps, &Holder::Module(module), &receiver)?,
+			None if output.caps.is_empty() => {},
+			None => return Err(ExecError::Trapped(Trap::NoReceiver)),
+		}
+		Ok(output)
+	}
+
+	/// Updates each touched module's usage counters and deposit. Called once at the end of a
+	/// top-level execution, inside its transaction.
+	pub fn settle_deposits(&mut self) -> Result<(), ExecError> {
+		for (module, delta) in core::mem::take(&mut self.usage) {
+			if delta == UsageDelta::default() {
+				continue;
+			}
+			Modules::<T>::try_mutate(module, |maybe_info| -> Result<(), ExecError> {
+				// A module destroyed during this execution has no deposit left to adjust.
+				let Some(info) = maybe_info else { return Ok(()) };
+				info.storage_bytes = apply_delta(info.storage_bytes, delta.bytes);
+				info.storage_items = apply_delta(info.storage_items, delta.items);
+				let required = Pallet::<T>::deposit_for(info);
+				adjust_hold::<T>(&info.deployer, &mut info.deposit, required)
+			})?;
+		}
+		Ok(())
+	}
+}
+
+/// Holds more of, or releases from, `who` so that `held` becomes `required`.
+pub(crate) fn adjust_hold<T: Config>(
+	who: &T::AccountId,
+	held: &mut BalanceOf<T>,
+	required: BalanceOf<T>,
+) -> Result<(), ExecError> {
+	let reason = HoldReason::ModuleDeposit.into();
+	if required > *held {
+		let extra = required.saturating_sub(*held);
+		T::Currency::hold(&reason, who, extra).map_err(|_| ExecError::InsufficientDeposit)?;
+	} else if required < *held {
+		let excess = held.saturating_sub(required);
+		// Best effort: the hold can only be smaller than recorded if something outside the
+		// kernel released it, and then there is nothing more to give back.
+		T::Currency::release(&reason, who, excess, Precision::BestEffort)
+			.map_err(|_| ExecError::InsufficientDeposit)?;
+	}
+	*held = required;
+	Ok(())
+}
+
+/// Releases everything held for a module.
+pub(crate) fn release_all<T: Config>(who: &T::AccountId, held: BalanceOf<T>) {
+	if held.is_zero() {
+		return;
+	}
+	let reason = HoldReason::ModuleDeposit.into();
+	if let Err(error) = T::Currency::release(&reason, who, held, Precision::BestEffort) {
+		log::warn!(target: crate::LOG_TARGET, "releasing a module deposit failed: {error:?}");
+	}
+}
+
+/// The info of `module` if it exports `entry`; `missing` if the module does not exist.
+fn exported<T: Config>(
+	module: ModuleId,
+	entry: Entry,
+	missing: ExecError,
+) -> Result<ModuleInfoOf<T>, ExecError> {
+	let info = Modules::<T>::get(module).ok_or(missing)?;
+	if !info.exports.has(entry) {
+		return Err(ExecError::EntryNotExported);
+	}
+	Ok(info)
+}
+
+/// Mints a `system::*` capability.
+pub(crate) fn mint_system<T: Config>(
+	holder: HolderOf<T>,
+	cap: SystemCap,
+	parent: Option<CapId>,
+) -> CapId {
+	let data: CapData<T> = cap.encode().try_into().unwrap_or_default();
+	capability::mint::<T>(holder, Creator::System, data, 0, parent)
+}
+
+/// Runs `f` as a top-level execution with a budget of `limit`: one transaction, deposits
+/// settled at the end. Returns its result and what it used.
+pub fn run_top_level<T: Config, R>(
+	limit: Weight,
+	f: impl FnOnce(&mut ExecContext<T>, &wasmi::Engine) -> Result<R, ExecError>,
+) -> (Result<R, ExecError>, Usage) {
+	let engine = wasm::engine();
+	let mut ctx = ExecContext::<T>::new(limit);
+	let fuel_limit = ctx.fuel;
+	let result = ctx.transactional(|ctx| {
+		let value = f(ctx, &engine)?;
+		ctx.settle_deposits()?;
+		Ok(value)
+	});
+	let fuel = fuel_limit.saturating_sub(ctx.fuel);
+	let proof = limit.proof_size().saturating_sub(ctx.proof_size_left);
+	let weight = Weight::from_parts(ctx.rate.ref_time_of(fuel), proof).min(limit);
+	(result, Usage { fuel, weight })
+}
+
+impl<T: Config> From<ExecError> for Error<T> {
+	fn from(error: ExecError) -> Self {
+		match error {
+			ExecError::ModuleNotFound => Error::ModuleNotFound,
+			ExecError::EntryNotExported => Error::EntryNotExported,
+			ExecError::CapabilityNotFound => Error::CapabilityNotFound,
+			ExecError::NotHolder => Error::NotHolder,
+			ExecError::CreatorDestroyed => Error::CreatorDestroyed,
+			ExecError::DuplicateCapability => Error::DuplicateCapability,
+			ExecError::TooManyCapabilities => Error::TooManyCapabilities,
+			ExecError::ReentryDenied => Error::ReentryDenied,
+			ExecError::CallDepthExceeded | ExecError::TransactionLimit =>
+				Error::CallDepthExceeded,
+			ExecError::Reverted(_) => Error::ModuleReverted,
+			ExecError::OutOfFuel => Error::OutOfFuel,
+			ExecError::OutOfProofSize => Error::OutOfProofSize,
+			ExecError::InvalidSystemCall => Error::InvalidSystemCall,
+			ExecError::CodeRejected(inner) => inner.into(),
+			ExecError::InsufficientDeposit => Error::InsufficientDeposit,
+			ExecError::NameTaken => Error::ModuleNameTaken,
+			ExecError::TooManyModules => Error::TooManyModules,
+			ExecError::RequestRejected => Error::RequestRejected,
+			ExecError::InvalidRequestIndex => Error::InvalidRequestIndex,
+			ExecError::Trapped(trap) => match trap {
+				Trap::Wasm | Trap::Instantiation => Error::ModuleTrapped,
+				Trap::MemoryAccess => Error::MemoryAccessOutOfBounds,
+				Trap::InvalidKey => Error::InvalidKey,
+				Trap::ValueTooLarge => Error::ValueTooLarge,
+				Trap::CapDataTooLarge => Error::CapDataTooLarge,
+				Trap::OutputTooLarge => Error::OutputTooLarge,
+				Trap::EventTooLarge => Error::EventTooLarge,
+				Trap::InputTooLarge => Error::InputTooLarge,
+				Trap::InvalidOutput => Error::InvalidOutput,
+				Trap::NoReceiver => Error::NoReceiver,
+			},
+		}
+	}
+}

@@ -1,0 +1,655 @@
+//! # Kernel pallet
+//!
+//! The root of a capability-based runtime. The kernel runs *process modules*: Wasm programs
+//! deployed at run time, each with its code and state in its own child trie, executed in a
+//! metered [wasmi](https://docs.rs/wasmi) sandbox that reaches nothing but its own storage and
+//! the kernel's host functions.
+//!
+//! Modules interact only through **capabilities** that the kernel mediates. A capability is
+//! minted by a module (or by the kernel for `system::*`), held by an account or a module, and
+//! consumed when invoked: the kernel checks the holder, removes the capability and runs its
+//! creator's `invoke` export. Capabilities passed as arguments move from sender to receiver;
+//! nothing can copy one except its creator. A transaction can carry *requests*: each named module
+//! validates the request for the signer (and may lock funds); accepted requests become
+//! capabilities the signer can pass in the same call.
+//!
+//! ## Dispatchables
+//!
+//! * [`deploy`](Pallet::deploy): validate and store a module, mint its `system::upgradable` and
+//!   `system::destroy` capabilities and run its `init`.
+//! * [`call`](Pallet::call): call a module's public function (consumes no capability).
+//! * [`invoke`](Pallet::invoke): invoke a capability the signer holds.
+//! * [`drop_capability`](Pallet::drop_capability): give up a capability; its creator is told.
+//! * [`transfer_capability`](Pallet::transfer_capability): hand a capability to another holder.
+//! * [`upload_code`](Pallet::upload_code) / [`remove_code`](Pallet::remove_code): stage code for
+//!   an upgrade by hash.
+//!
+//! Every executing dispatchable takes a `weight_limit`; what it does not use is refunded.
+//!
+//! See `docs/architecture.md` and `docs/host-abi.md` in the repository for the whole design.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod capability;
+pub mod exec;
+pub mod lifecycle;
+pub mod meter;
+pub mod storage;
+pub mod tick;
+pub mod types;
+pub mod wasm;
+pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use kernel_primitives as primitives;
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+use polkadot_sdk::{frame_support, frame_system, sp_runtime};
+
+/// Log target of the kernel.
+pub const LOG_TARGET: &str = "runtime::kernel";
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use crate::exec::{ExecContext, ExecError};
+	use alloc::vec::Vec;
+	use frame_support::{
+		dispatch::{DispatchErrorWithPostInfo, PostDispatchInfo},
+		pallet_prelude::*,
+		traits::fungible::{Inspect, Mutate, MutateHold},
+	};
+	use frame_system::pallet_prelude::*;
+	use kernel_primitives::{
+		abi::Entry, envelope::CallInput, CapId, CapRef, Creator, Holder, ModuleId,
+	};
+	use sp_runtime::{traits::Saturating, DispatchError};
+
+	/// The in-code storage version.
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
+	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
+	pub struct Pallet<T>(_);
+
+	/// Reasons the kernel holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// Deposit for a module's code and state, held from its deployer.
+		ModuleDeposit,
+		/// Deposit for code staged with `upload_code`.
+		CodeDeposit,
+	}
+
+	#[pallet::config]
+	pub trait Config: polkadot_sdk::frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The currency deposits are held in.
+		type Currency: Inspect<Self::AccountId>
+			+ Mutate<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+		/// The overarching hold reason.
+		type RuntimeHoldReason: From<HoldReason>;
+		/// Weights of this pallet, from its benchmarks.
+		type WeightInfo: WeightInfo;
+
+		/// Deposit per byte of code and state.
+		#[pallet::constant]
+		type DepositPerByte: Get<BalanceOf<Self>>;
+		/// Deposit per stored item (the code counts as one).
+		#[pallet::constant]
+		type DepositPerItem: Get<BalanceOf<Self>>;
+		/// Longest module code in bytes.
+		#[pallet::constant]
+		type MaxCodeLen: Get<u32>;
+		/// Most Wasm pages (64 KiB) a module's memory may grow to.
+		#[pallet::constant]
+		type MaxMemoryPages: Get<u32>;
+		/// Longest storage key a module may use.
+		#[pallet::constant]
+		type MaxKeyLen: Get<u32>;
+		/// Longest storage value a module may write.
+		#[pallet::constant]
+		type MaxValueLen: Get<u32>;
+		/// Longest capability data.
+		#[pallet::constant]
+		type MaxCapDataLen: Get<u32>;
+		/// Longest call parameters (and call envelope between modules).
+		#[pallet::constant]
+		type MaxParamsLen: Get<u32>;
+		/// Longest output of an entry point; at most `abi::MAX_OUTPUT_BUFFER`.
+		#[pallet::constant]
+		type MaxOutputLen: Get<u32>;
+		/// Longest module event.
+		#[pallet::constant]
+		type MaxEventLen: Get<u32>;
+		/// Deepest nesting of frames.
+		#[pallet::constant]
+		type MaxCallDepth: Get<u32>;
+		/// Most capabilities passed to or returned from one call.
+		#[pallet::constant]
+		type MaxCapsPerCall: Get<u32>;
+		/// Most user requests in one transaction.
+		#[pallet::constant]
+		type MaxRequests: Get<u32>;
+		/// Longest module name.
+		#[pallet::constant]
+		type MaxNameLen: Get<u32>;
+		/// Longest function name.
+		#[pallet::constant]
+		type MaxFunctionNameLen: Get<u32>;
+		/// Most modules with an `on_block` entry.
+		#[pallet::constant]
+		type MaxTickingModules: Get<u32>;
+		/// Weight all `on_block` entries of one block may use together.
+		#[pallet::constant]
+		type OnBlockWeight: Get<Weight>;
+		/// Weight one module's `on_block` (or a kernel-driven `on_drop`) may use.
+		#[pallet::constant]
+		type OnBlockFrameWeight: Get<Weight>;
+		/// Keys of a destroyed module's trie deleted per step.
+		#[pallet::constant]
+		type DeletionBatch: Get<u32>;
+	}
+
+	/// The id the next deployed module gets.
+	#[pallet::storage]
+	pub type NextModuleId<T: Config> = StorageValue<_, ModuleId, ValueQuery>;
+
+	/// Deployed modules. Their code and state are in their child tries.
+	#[pallet::storage]
+	pub type Modules<T: Config> = StorageMap<_, Twox64Concat, ModuleId, ModuleInfoOf<T>>;
+
+	/// Module ids by name.
+	#[pallet::storage]
+	pub type ModuleNames<T: Config> = StorageMap<_, Blake2_128Concat, ModuleName<T>, ModuleId>;
+
+	/// The id the next minted capability gets.
+	#[pallet::storage]
+	pub type NextCapId<T: Config> = StorageValue<_, CapId, ValueQuery>;
+
+	/// The capability table.
+	#[pallet::storage]
+	pub type Capabilities<T: Config> = StorageMap<_, Twox64Concat, CapId, CapabilityOf<T>>;
+
+	/// Index of capabilities by holder, for listing.
+	#[pallet::storage]
+	pub type HeldBy<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, HolderOf<T>, Twox64Concat, CapId, ()>;
+
+	/// Modules that export `on_block`, in the order they run.
+	#[pallet::storage]
+	pub type Tickers<T: Config> =
+		StorageValue<_, BoundedVec<ModuleId, T::MaxTickingModules>, ValueQuery>;
+
+	/// Where the next block's `on_block` round starts, so that every module gets its turn when
+	/// the budget does not cover all of them.
+	#[pallet::storage]
+	pub type TickCursor<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// Destroyed modules whose storage is still being deleted.
+	#[pallet::storage]
+	pub type DeletionQueue<T: Config> =
+		StorageMap<_, Twox64Concat, ModuleId, Tombstone<T::AccountId>>;
+
+	/// Code staged with `upload_code`, by hash.
+	#[pallet::storage]
+	pub type CodeStore<T: Config> = StorageMap<_, Identity, CodeHash, StagedCodeOf<T>>;
+
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A module was deployed.
+		ModuleDeployed {
+			module: ModuleId,
+			name: ModuleName<T>,
+			deployer: T::AccountId,
+			code_hash: CodeHash,
+		},
+		/// A transaction's call, invocation or deploy returned.
+		Returned { who: T::AccountId, output: BoundedVec<u8, T::MaxOutputLen>, caps: Vec<CapId> },
+		/// A capability was minted.
+		CapabilityMinted {
+			id: CapId,
+			creator: Creator,
+			holder: HolderOf<T>,
+			parent: Option<CapId>,
+		},
+		/// A capability changed hands.
+		CapabilityMoved { id: CapId, from: HolderOf<T>, to: HolderOf<T> },
+		/// A capability was invoked and so consumed.
+		CapabilityInvoked { id: CapId, by: HolderOf<T> },
+		/// A capability was dropped by its holder.
+		CapabilityDropped { id: CapId, by: HolderOf<T> },
+		/// A module emitted an event.
+		ModuleEvent { module: ModuleId, data: BoundedVec<u8, T::MaxEventLen> },
+		/// A module's code was replaced.
+		ModuleUpgraded { module: ModuleId, version: u32, code_hash: CodeHash },
+		/// A module was destroyed; its storage is deleted over the next blocks.
+		ModuleDestroyed { module: ModuleId },
+		/// A destroyed module's storage is gone.
+		ModuleStorageDeleted { module: ModuleId },
+		/// A module's `on_block` failed; its effects were undone.
+		OnBlockFailed { module: ModuleId, error: DispatchError },
+		/// Code was staged.
+		CodeUploaded { hash: CodeHash, owner: T::AccountId },
+		/// Staged code was removed.
+		CodeRemoved { hash: CodeHash },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The code is longer than `MaxCodeLen`.
+		CodeTooLarge,
+		/// The code is not valid Wasm or breaks the sandbox's structural limits.
+		InvalidCode,
+		/// The code uses floating point, which is not deterministic.
+		FloatsNotAllowed,
+		/// The code imports something that is not a kernel host function with its signature.
+		ImportNotAllowed,
+		/// The code lacks its `memory` export or a required entry point (`init`, `call`).
+		MissingRequiredExport,
+		/// An entry point is not a `() -> ()` function.
+		InvalidEntrySignature,
+		/// The code's memory starts larger than `MaxMemoryPages`.
+		MemoryTooLarge,
+		/// No code is staged under this hash.
+		CodeNotFound,
+		/// Code with this hash is already staged.
+		CodeAlreadyUploaded,
+		/// Only the uploader may remove staged code.
+		NotCodeOwner,
+		/// A module with this name exists.
+		ModuleNameTaken,
+		/// No module has this id.
+		ModuleNotFound,
+		/// Too many modules export `on_block`.
+		TooManyModules,
+		/// The module does not export the entry point this needs.
+		EntryNotExported,
+		/// No capability has this id (never minted, or invoked, dropped or consumed).
+		CapabilityNotFound,
+		/// The capability is held by someone else.
+		NotHolder,
+		/// The capability's creator was destroyed; it can only be dropped.
+		CreatorDestroyed,
+		/// The same capability was passed twice.
+		DuplicateCapability,
+		/// More capabilities than `MaxCapsPerCall`.
+		TooManyCapabilities,
+		/// The module is already on the call stack and does not allow re-entry.
+		ReentryDenied,
+		/// The call would nest deeper than `MaxCallDepth`.
+		CallDepthExceeded,
+		/// The module reverted.
+		ModuleReverted,
+		/// The module trapped.
+		ModuleTrapped,
+		/// The weight limit's fuel ran out.
+		OutOfFuel,
+		/// The weight limit's proof size ran out.
+		OutOfProofSize,
+		/// A host function was given memory outside the module's memory.
+		MemoryAccessOutOfBounds,
+		/// A storage key was empty or longer than `MaxKeyLen`.
+		InvalidKey,
+		/// A storage value was longer than `MaxValueLen`.
+		ValueTooLarge,
+		/// Capability data was longer than `MaxCapDataLen`.
+		CapDataTooLarge,
+		/// Output was longer than `MaxOutputLen`.
+		OutputTooLarge,
+		/// A module event was longer than `MaxEventLen`.
+		EventTooLarge,
+		/// A call envelope or hash input was longer than `MaxParamsLen`.
+		InputTooLarge,
+		/// The module's output could not be decoded.
+		InvalidOutput,
+		/// The module returned capabilities where nobody receives them.
+		NoReceiver,
+		/// A system capability was invoked with an unknown function or bad parameters.
+		InvalidSystemCall,
+		/// The deployer cannot pay the deposit for the module's code and state.
+		InsufficientDeposit,
+		/// A module rejected a user request.
+		RequestRejected,
+		/// A `CapRef::Request` names a request the transaction does not have.
+		InvalidRequestIndex,
+		/// The destination of a transfer does not exist.
+		InvalidHolder,
+	}
+
+	/// Modules deployed at genesis, in order (so ids are 0, 1, ...).
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// `(name, code, init params, deployer)` of each module.
+		pub modules: Vec<GenesisModule<T::AccountId>>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for module in &self.modules {
+				if let Err(error) = Pallet::<T>::deploy_at_genesis(module) {
+					panic!(
+						"genesis module {} failed to deploy: {error:?}",
+						module.name
+					);
+				}
+			}
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
+			tick::run_on_block::<T>()
+		}
+
+		fn on_idle(_n: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			lifecycle::process_deletions::<T>(remaining)
+		}
+
+		fn integrity_test() {
+			assert!(
+				T::MaxOutputLen::get() <= kernel_primitives::abi::MAX_OUTPUT_BUFFER,
+				"MaxOutputLen must fit the SDK's output buffer"
+			);
+			assert!(T::MaxCallDepth::get() >= 1, "modules must be able to run");
+			assert!(T::MaxCapDataLen::get() >= 16, "system capabilities must fit");
+			assert!(
+				!T::OnBlockFrameWeight::get().any_gt(T::OnBlockWeight::get()),
+				"one on_block frame must fit the block budget"
+			);
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Deploys a module: validates `code`, stores it in a new child trie, mints
+		/// `system::upgradable` and `system::destroy` for it and runs its `init` with `params`
+		/// and the capabilities in `caps` (which move to the module).
+		///
+		/// A deposit for the code (and later the state) is held from the signer.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::deploy(code.len() as u32).saturating_add(*weight_limit))]
+		pub fn deploy(
+			origin: OriginFor<T>,
+			code: CodeOf<T>,
+			name: ModuleName<T>,
+			params: Params<T>,
+			caps: CapRefs<T>,
+			requests: Requests<T>,
+			weight_limit: Weight,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let valid = wasm::validate::<T>(&code).map_err(Error::<T>::from)?;
+			ensure!(!ModuleNames::<T>::contains_key(&name), Error::<T>::ModuleNameTaken);
+			let base = T::WeightInfo::deploy(code.len() as u32);
+			Self::execute(&who, requests, &caps, weight_limit, base, |ctx, engine, caps| {
+				let module = lifecycle::create_module::<T>(who.clone(), name, &code, valid)?;
+				ctx.init(engine, module, who.clone(), params.into_inner(), caps)
+			})
+		}
+
+		/// Calls `function` of `module` with `params`, passing the capabilities in `caps`.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::call().saturating_add(*weight_limit))]
+		pub fn call(
+			origin: OriginFor<T>,
+			module: ModuleId,
+			function: FunctionName<T>,
+			params: Params<T>,
+			caps: CapRefs<T>,
+			requests: Requests<T>,
+			weight_limit: Weight,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let base = T::WeightInfo::call();
+			Self::execute(&who, requests, &caps, weight_limit, base, |ctx, engine, caps| {
+				let input = CallInput { function: function.into_inner(), params: params.into_inner(), caps };
+				ctx.call(engine, Holder::Account(who.clone()), module, input)
+			})
+		}
+
+		/// Invokes capability `cap`, which the signer holds, with `function` and `params`. The
+		/// capability is consumed; what its creator returns (data and capabilities) goes to the
+		/// signer.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::invoke().saturating_add(*weight_limit))]
+		pub fn invoke(
+			origin: OriginFor<T>,
+			cap: CapId,
+			function: FunctionName<T>,
+			params: Params<T>,
+			caps: CapRefs<T>,
+			requests: Requests<T>,
+			weight_limit: Weight,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let base = T::WeightInfo::invoke();
+			Self::execute(&who, requests, &caps, weight_limit, base, |ctx, engine, caps| {
+				let input = CallInput { function: function.into_inner(), params: params.into_inner(), caps };
+				ctx.invoke(engine, Holder::Account(who.clone()), cap, input)
+			})
+		}
+
+		/// Drops capability `cap`, which the signer holds. Its creator's `on_drop` runs (for
+		/// example to unlock funds); if that fails, the capability is kept.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::drop_capability().saturating_add(*weight_limit))]
+		pub fn drop_capability(
+			origin: OriginFor<T>,
+			cap: CapId,
+			weight_limit: Weight,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let base = T::WeightInfo::drop_capability();
+			let no_requests = Requests::<T>::default();
+			Self::execute(&who, no_requests, &CapRefs::<T>::default(), weight_limit, base, |ctx, engine, _| {
+				ctx.drop_capability(engine, Holder::Account(who.clone()), cap)
+					.map(|()| Default::default())
+			})
+		}
+
+		/// Hands capability `cap`, which the signer holds, to `to` (an account or a module).
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::transfer_capability())]
+		pub fn transfer_capability(
+			origin: OriginFor<T>,
+			cap: CapId,
+			to: HolderOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			if let Holder::Module(module) = to {
+				ensure!(Modules::<T>::contains_key(module), Error::<T>::InvalidHolder);
+			}
+			capability::transfer::<T>(cap, &Holder::Account(who), &to)
+				.map_err(|e| Error::<T>::from(e).into())
+		}
+
+		/// Stages `code` under its BLAKE2b-256 hash, for an `upgrade` by hash (so that a
+		/// governance proposal only needs to carry the hash). A deposit is held from the signer.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::upload_code(code.len() as u32))]
+		pub fn upload_code(origin: OriginFor<T>, code: CodeOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			wasm::validate::<T>(&code).map_err(Error::<T>::from)?;
+			let hash = lifecycle::code_hash(&code);
+			ensure!(!CodeStore::<T>::contains_key(hash), Error::<T>::CodeAlreadyUploaded);
+			let deposit = Self::code_deposit(code.len() as u32);
+			T::Currency::hold(&HoldReason::CodeDeposit.into(), &who, deposit)
+				.map_err(|_| Error::<T>::InsufficientDeposit)?;
+			CodeStore::<T>::insert(hash, StagedCode { owner: who.clone(), deposit, code });
+			Self::deposit_event(Event::CodeUploaded { hash, owner: who });
+			Ok(())
+		}
+
+		/// Removes staged code and returns its deposit. Only the uploader may do this.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::remove_code())]
+		pub fn remove_code(origin: OriginFor<T>, hash: CodeHash) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let staged = CodeStore::<T>::get(hash).ok_or(Error::<T>::CodeNotFound)?;
+			ensure!(staged.owner == who, Error::<T>::NotCodeOwner);
+			T::Currency::release(
+				&HoldReason::CodeDeposit.into(),
+				&who,
+				staged.deposit,
+				frame_support::traits::tokens::Precision::BestEffort,
+			)?;
+			CodeStore::<T>::remove(hash);
+			Self::deposit_event(Event::CodeRemoved { hash });
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// Runs a transaction's execution: its requests first, then `f` with the resolved
+		/// capabilities; reports the weight used (base plus metered) for the refund.
+		fn execute(
+			who: &T::AccountId,
+			requests: Requests<T>,
+			caps: &CapRefs<T>,
+			weight_limit: Weight,
+			base: Weight,
+			f: impl FnOnce(
+				&mut ExecContext<T>,
+				&wasmi::Engine,
+				Vec<CapId>,
+			) -> Result<kernel_primitives::envelope::Output, ExecError>,
+		) -> DispatchResultWithPostInfo {
+			let (result, usage) = exec::run_top_level::<T, _>(weight_limit, |ctx, engine| {
+				let mut granted = Vec::with_capacity(requests.len());
+				for request in requests {
+					let cap = ctx
+						.request(engine, who.clone(), request.module, request.data)
+						.map_err(|e| match e {
+							ExecError::Reverted(_) => ExecError::RequestRejected,
+							other => other,
+						})?;
+					granted.push(cap);
+				}
+				let caps = caps
+					.iter()
+					.map(|r| match r {
+						CapRef::Held(id) => Ok(*id),
+						CapRef::Request(i) =>
+							granted.get(*i as usize).copied().ok_or(ExecError::InvalidRequestIndex),
+					})
+					.collect::<Result<Vec<_>, _>>()?;
+				f(ctx, engine, caps)
+			});
+			let actual = base.saturating_add(usage.weight);
+			let post_info = PostDispatchInfo { actual_weight: Some(actual), pays_fee: Pays::Yes };
+			match result {
+				Ok(output) => {
+					let data = output.data;
+					let output_data = BoundedVec::truncate_from(data);
+					Self::deposit_event(Event::Returned {
+						who: who.clone(),
+						output: output_data,
+						caps: output.caps,
+					});
+					Ok(post_info)
+				},
+				Err(error) => Err(DispatchErrorWithPostInfo {
+					post_info,
+					error: Error::<T>::from(error).into(),
+				}),
+			}
+		}
+
+		/// The deposit a module's code and state require.
+		pub fn deposit_for(info: &ModuleInfoOf<T>) -> BalanceOf<T> {
+			let bytes = info.code_len.saturating_add(info.storage_bytes);
+			let items = info.storage_items.saturating_add(1);
+			T::DepositPerByte::get()
+				.saturating_mul(bytes.into())
+				.saturating_add(T::DepositPerItem::get().saturating_mul(items.into()))
+		}
+
+		/// The deposit for staging `len` bytes of code.
+		pub fn code_deposit(len: u32) -> BalanceOf<T> {
+			T::DepositPerByte::get()
+				.saturating_mul(len.into())
+				.saturating_add(T::DepositPerItem::get())
+		}
+
+		/// Deploys a genesis module with an unlimited budget.
+		fn deploy_at_genesis(module: &GenesisModule<T::AccountId>) -> Result<ModuleId, DispatchError> {
+			let valid = wasm::validate::<T>(&module.code).map_err(Error::<T>::from)?;
+			let name: ModuleName<T> =
+				module.name.as_bytes().to_vec().try_into().map_err(|_| Error::<T>::ModuleNameTaken)?;
+			let deployer = module.deployer.clone();
+			let (result, _) = exec::run_top_level::<T, _>(Weight::MAX, |ctx, engine| {
+				let id = lifecycle::create_module::<T>(deployer.clone(), name, &module.code, valid)?;
+				ctx.init(engine, id, deployer.clone(), module.params.clone(), Vec::new())?;
+				Ok(id)
+			});
+			result.map_err(|e| Error::<T>::from(e).into())
+		}
+
+		/// Capabilities held by `holder`, in storage order, starting after `start_after`, at
+		/// most `limit` of them: the paged listing behind the runtime API.
+		pub fn capabilities_of(
+			holder: &HolderOf<T>,
+			start_after: Option<CapId>,
+			limit: u32,
+		) -> Vec<(CapId, CapabilityOf<T>)> {
+			let iter = match start_after {
+				Some(after) => HeldBy::<T>::iter_key_prefix_from(
+					holder,
+					HeldBy::<T>::hashed_key_for(holder, after),
+				),
+				None => HeldBy::<T>::iter_key_prefix(holder),
+			};
+			iter.take(limit as usize)
+				.filter_map(|id| Capabilities::<T>::get(id).map(|cap| (id, cap)))
+				.collect()
+		}
+
+		/// Whether `module` exports `entry`.
+		pub fn exports(module: ModuleId, entry: Entry) -> bool {
+			Modules::<T>::get(module).is_some_and(|info| info.exports.has(entry))
+		}
+	}
+}
+
+/// A module deployed at genesis.
+#[derive(
+	codec::Encode,
+	codec::Decode,
+	scale_info::TypeInfo,
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(bound(serialize = "AccountId: serde::Serialize"))]
+#[serde(bound(deserialize = "AccountId: serde::de::DeserializeOwned"))]
+pub struct GenesisModule<AccountId> {
+	/// Unique name.
+	pub name: alloc::string::String,
+	/// The Wasm code.
+	#[serde(with = "polkadot_sdk::sp_core::bytes")]
+	pub code: alloc::vec::Vec<u8>,
+	/// Parameters for `init`.
+	#[serde(with = "polkadot_sdk::sp_core::bytes")]
+	pub params: alloc::vec::Vec<u8>,
+	/// Who deploys it and pays its deposit.
+	pub deployer: AccountId,
+}

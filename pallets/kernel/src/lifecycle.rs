@@ -1,0 +1,209 @@
+//! Module lifecycle: deploy, the `system::*` capabilities (upgrade, duplicate, destroy) and the
+//! lazy deletion of destroyed modules.
+
+use crate::{
+	capability,
+	exec::{adjust_hold, mint_system, release_all, run_top_level, ExecContext, ExecError},
+	storage::ModuleStorage,
+	types::{CodeHash, HolderOf, ModuleInfoOf, ModuleName, Tombstone},
+	wasm::{self, CodeError, ValidCode},
+	CodeStore, Config, DeletionQueue, Event, HeldBy, ModuleNames, Modules, NextModuleId, Pallet,
+	Tickers,
+};
+use alloc::{vec, vec::Vec};
+use codec::DecodeAll;
+use kernel_primitives::{
+	abi::Entry,
+	envelope::{CallInput, Output},
+	system::{self as sys, CodeSource, SystemCap, UpgradeParams},
+	CapId, Holder, ModuleId,
+};
+use polkadot_sdk::{
+	frame_system,
+	frame_support::{traits::Get, weights::Weight},
+	sp_core::H256,
+	sp_io::hashing::blake2_256,
+	sp_runtime::traits::Zero,
+};
+
+/// Registers validated `code` as a new module of `deployer` and holds its code deposit.
+pub(crate) fn create_module<T: Config>(
+	deployer: T::AccountId,
+	name: ModuleName<T>,
+	code: &[u8],
+	valid: ValidCode,
+) -> Result<ModuleId, ExecError> {
+	if ModuleNames::<T>::contains_key(&name) {
+		return Err(ExecError::NameTaken);
+	}
+	let module = NextModuleId::<T>::mutate(|next| {
+		let id = *next;
+		*next = next.saturating_add(1);
+		id
+	});
+	ModuleStorage::new(module).set_code(code);
+	let code_hash = H256(blake2_256(code));
+	let mut info = ModuleInfoOf::<T> {
+		name: name.clone(),
+		deployer: deployer.clone(),
+		code_hash,
+		code_len: code.len() as u32,
+		version: 1,
+		exports: valid.exports,
+		reentrant: valid.reentrant,
+		storage_bytes: 0,
+		storage_items: 0,
+		deposit: Zero::zero(),
+		deployed_at: frame_system::Pallet::<T>::block_number(),
+	};
+	let required = Pallet::<T>::deposit_for(&info);
+	adjust_hold::<T>(&deployer, &mut info.deposit, required)?;
+	if valid.exports.has(Entry::OnBlock) {
+		Tickers::<T>::try_append(module).map_err(|_| ExecError::TooManyModules)?;
+	}
+	Modules::<T>::insert(module, info);
+	ModuleNames::<T>::insert(&name, module);
+	Pallet::<T>::deposit_event(Event::ModuleDeployed { module, name, deployer, code_hash });
+	Ok(module)
+}
+
+/// Handles an invocation of a `system::*` capability (already taken from `invoker`).
+pub(crate) fn invoke_system<T: Config>(
+	ctx: &mut ExecContext<T>,
+	engine: &wasmi::Engine,
+	invoker: &HolderOf<T>,
+	cap: CapId,
+	data: SystemCap,
+	call: CallInput,
+) -> Result<Output, ExecError> {
+	// System capabilities take no capabilities as arguments: refuse rather than swallow them.
+	if !call.caps.is_empty() {
+		return Err(ExecError::InvalidSystemCall);
+	}
+	match (call.function.as_slice(), data) {
+		(sys::DUPLICATE, _) => {
+			let a = mint_system::<T>(invoker.clone(), data, Some(cap));
+			let b = mint_system::<T>(invoker.clone(), data, Some(cap));
+			Ok(Output { data: Vec::new(), caps: vec![a, b] })
+		},
+		(sys::UPGRADE, SystemCap::Upgradable(module)) => {
+			let params = UpgradeParams::decode_all(&mut &call.params[..])
+				.map_err(|_| ExecError::InvalidSystemCall)?;
+			upgrade::<T>(ctx, engine, module, params)?;
+			let fresh = mint_system::<T>(invoker.clone(), data, Some(cap));
+			Ok(Output { data: Vec::new(), caps: vec![fresh] })
+		},
+		(sys::DESTROY, SystemCap::Destroy(module)) => {
+			destroy::<T>(module)?;
+			Ok(Output::default())
+		},
+		_ => Err(ExecError::InvalidSystemCall),
+	}
+}
+
+/// Replaces `module`'s code, bumps its version and runs its `migrate`. Runs inside the
+/// invocation's transaction: any failure undoes all of it.
+fn upgrade<T: Config>(
+	ctx: &mut ExecContext<T>,
+	engine: &wasmi::Engine,
+	module: ModuleId,
+	params: UpgradeParams,
+) -> Result<(), ExecError> {
+	let code = match params.code {
+		CodeSource::Code(code) => code,
+		CodeSource::Hash(hash) => CodeStore::<T>::get(H256(hash))
+			.ok_or(ExecError::CodeRejected(CodeError::NotFound))?
+			.code
+			.into_inner(),
+	};
+	ctx.charge(crate::meter::code_load_weight::<T>(code.len() as u32))?;
+	let valid = wasm::validate::<T>(&code).map_err(ExecError::CodeRejected)?;
+	let mut info = Modules::<T>::get(module).ok_or(ExecError::ModuleNotFound)?;
+	let from_version = info.version;
+	info.code_hash = H256(blake2_256(&code));
+	info.code_len = code.len() as u32;
+	info.version = from_version.saturating_add(1);
+	info.exports = valid.exports;
+	info.reentrant = valid.reentrant;
+	let required = Pallet::<T>::deposit_for(&info);
+	adjust_hold::<T>(&info.deployer.clone(), &mut info.deposit, required)?;
+	set_ticking::<T>(module, valid.exports.has(Entry::OnBlock))?;
+	ModuleStorage::new(module).set_code(&code);
+	let (version, code_hash) = (info.version, info.code_hash);
+	Modules::<T>::insert(module, info);
+	ctx.migrate(engine, module, from_version, params.migrate_params)?;
+	Pallet::<T>::deposit_event(Event::ModuleUpgraded { module, version, code_hash });
+	Ok(())
+}
+
+fn set_ticking<T: Config>(module: ModuleId, ticking: bool) -> Result<(), ExecError> {
+	Tickers::<T>::try_mutate(|tickers| {
+		let present = tickers.contains(&module);
+		if ticking && !present {
+			tickers.try_push(module).map_err(|_| ExecError::TooManyModules)?;
+		} else if !ticking && present {
+			tickers.retain(|m| *m != module);
+		}
+		Ok(())
+	})
+}
+
+/// Removes `module` at once from the registry and queues its storage, and the capabilities it
+/// holds, for deletion in bounded steps (see [`process_deletions`]).
+fn destroy<T: Config>(module: ModuleId) -> Result<(), ExecError> {
+	let info = Modules::<T>::take(module).ok_or(ExecError::ModuleNotFound)?;
+	ModuleNames::<T>::remove(&info.name);
+	set_ticking::<T>(module, false)?;
+	release_all::<T>(&info.deployer, info.deposit);
+	DeletionQueue::<T>::insert(module, Tombstone { deployer: info.deployer });
+	Pallet::<T>::deposit_event(Event::ModuleDestroyed { module });
+	Ok(())
+}
+
+/// One bounded step of deleting destroyed modules: first the capabilities each held (their
+/// creators are told, failures notwithstanding), then its child trie. Returns the weight used.
+pub(crate) fn process_deletions<T: Config>(limit: Weight) -> Weight {
+	let db = T::DbWeight::get();
+	let mut used = db.reads(1);
+	let Some((module, _)) = DeletionQueue::<T>::iter().next() else { return used };
+	let holder: HolderOf<T> = Holder::Module(module);
+	let drop_budget = T::OnBlockFrameWeight::get();
+
+	while let Some(cap) = HeldBy::<T>::iter_key_prefix(&holder).next() {
+		if used.saturating_add(drop_budget).any_gt(limit) {
+			return used;
+		}
+		used = used.saturating_add(drop_orphan::<T>(&holder, cap, drop_budget));
+	}
+
+	let step = T::DeletionBatch::get();
+	let step_weight = db.writes(u64::from(step)).saturating_add(db.reads(1));
+	if used.saturating_add(step_weight).any_gt(limit) {
+		return used;
+	}
+	let progress = ModuleStorage::new(module).clear_all(step);
+	used = used.saturating_add(db.writes(u64::from(progress.removed).max(1)));
+	if progress.done {
+		DeletionQueue::<T>::remove(module);
+		Pallet::<T>::deposit_event(Event::ModuleStorageDeleted { module });
+	}
+	used
+}
+
+/// Drops a capability whose holder was destroyed. The creator's `on_drop` runs with `budget`; if
+/// it fails the capability is removed anyway, since nobody is left to hold it.
+fn drop_orphan<T: Config>(holder: &HolderOf<T>, cap: CapId, budget: Weight) -> Weight {
+	let (result, usage) = run_top_level::<T, _>(budget, |ctx, engine| {
+		ctx.drop_capability(engine, holder.clone(), cap)
+	});
+	if result.is_err() {
+		let _ = capability::take::<T>(cap, holder);
+		Pallet::<T>::deposit_event(Event::CapabilityDropped { id: cap, by: holder.clone() });
+	}
+	usage.weight.saturating_add(T::DbWeight::get().reads_writes(2, 2))
+}
+
+/// Stores `code` under its hash for a later `upgrade` by hash.
+pub(crate) fn code_hash(code: &[u8]) -> CodeHash {
+	H256(blake2_256(code))
+}

@@ -1,0 +1,241 @@
+//! The real `balance` module: ledger, requests, slashable and transferable capabilities.
+
+use super::*;
+use crate::{assert_fails, Capabilities, Error};
+use kernel_primitives::abi::ReturnCode;
+use module_interfaces::{
+	balance::{function as bf, Account, Balance, BalanceCap, Event as BalanceEvent, SlashArgs},
+	tester::{InvokeArgs, Outcome},
+};
+
+type ModuleHolder = module_interfaces::Holder;
+
+fn raw(who: &AccountId32) -> [u8; 32] {
+	who.clone().into()
+}
+
+fn holder(who: &AccountId32) -> ModuleHolder {
+	ModuleHolder::Account(raw(who))
+}
+
+/// Deploys `balance` with 1000 for ALICE and 500 for BOB.
+fn deploy_balance() -> ModuleId {
+	let endowments: Vec<(ModuleHolder, Balance)> = vec![(holder(&ALICE), 1_000), (holder(&BOB), 500)];
+	deploy(kernel_modules::BALANCE, "balance", endowments.encode())
+}
+
+fn account_of(balance: ModuleId, who: &AccountId32) -> Account {
+	query(&CHARLIE, balance, bf::ACCOUNT, holder(who))
+}
+
+fn total(balance: ModuleId) -> Balance {
+	query(&CHARLIE, balance, bf::TOTAL_ISSUANCE, ())
+}
+
+fn slashable(who: &AccountId32, amount: Balance) -> Vec<u8> {
+	BalanceCap::Slashable { account: raw(who), amount }.encode()
+}
+
+fn balance_events(balance: ModuleId) -> Vec<BalanceEvent> {
+	module_events()
+		.into_iter()
+		.filter(|(module, _)| *module == balance)
+		.map(|(_, data)| BalanceEvent::decode(&mut &data[..]).expect("balance event"))
+		.collect()
+}
+
+/// Requests a capability from `balance` and hands it to `tester` in the same call.
+fn request_into(tester: ModuleId, balance: ModuleId, who: &AccountId32, request: Vec<u8>) -> CapId {
+	call_full(who, tester, tf::KEEP, Vec::new(), vec![CapRef::Request(0)], vec![(balance, request)])
+		.expect("request accepted");
+	let kept: Vec<CapId> = decode_output();
+	kept[0]
+}
+
+#[test]
+fn init_endows_accounts() {
+	new_test_ext().execute_with(|| {
+		let balance = deploy_balance();
+		assert_eq!(account_of(balance, &ALICE), Account { free: 1_000, locked: 0 });
+		assert_eq!(account_of(balance, &BOB), Account { free: 500, locked: 0 });
+		assert_eq!(total(balance), 1_500);
+	});
+}
+
+#[test]
+fn transfer_through_kernel_call() {
+	new_test_ext().execute_with(|| {
+		let balance = deploy_balance();
+		call(&ALICE, balance, bf::TRANSFER, (holder(&BOB), 300u128)).expect("transfer");
+		assert_eq!(account_of(balance, &ALICE).free, 700);
+		assert_eq!(account_of(balance, &BOB).free, 800);
+		assert!(balance_events(balance).contains(&BalanceEvent::Transferred {
+			from: holder(&ALICE),
+			to: holder(&BOB),
+			amount: 300,
+		}));
+	});
+}
+
+#[test]
+fn overspending_fails_without_effect() {
+	new_test_ext().execute_with(|| {
+		let balance = deploy_balance();
+		assert_fails!(
+			call(&ALICE, balance, bf::TRANSFER, (holder(&BOB), 1_001u128)),
+			Error::<Test>::ModuleReverted
+		);
+	});
+}
+
+#[test]
+fn a_slashable_request_locks_funds_and_the_holder_slashes_keeping_the_remainder() {
+	new_test_ext().execute_with(|| {
+		let balance = deploy_balance();
+		let staking = deploy_tester("stand-in staking");
+		let cap = request_into(staking, balance, &ALICE, slashable(&ALICE, 100));
+
+		assert_eq!(account_of(balance, &ALICE), Account { free: 900, locked: 100 });
+		assert_eq!(Capabilities::<Test>::get(cap).unwrap().holder, Holder::Module(staking));
+
+		// The holder slashes 90 and keeps slashable(ALICE, 10).
+		let args = InvokeArgs {
+			cap,
+			function: bf::SLASH.into(),
+			params: SlashArgs { amount: 90, beneficiary: None }.encode(),
+			..Default::default()
+		};
+		let outcome: Outcome = query(&CHARLIE, staking, tf::INVOKE, args);
+		assert_eq!(outcome.code, ReturnCode::Success as u32);
+		assert_eq!(outcome.caps.len(), 1);
+		let remainder = Capabilities::<Test>::get(outcome.caps[0]).unwrap();
+		assert_eq!(remainder.holder, Holder::Module(staking));
+		assert_eq!(remainder.parent, Some(cap));
+		assert_eq!(
+			BalanceCap::decode(&mut &remainder.data[..]).unwrap(),
+			BalanceCap::Slashable { account: raw(&ALICE), amount: 10 }
+		);
+		assert_eq!(account_of(balance, &ALICE), Account { free: 900, locked: 10 });
+		assert_eq!(total(balance), 1_410, "slashed funds are burnt");
+	});
+}
+
+#[test]
+fn slashing_more_than_the_capability_covers_fails_without_effect() {
+	new_test_ext().execute_with(|| {
+		let balance = deploy_balance();
+		call_full(&ALICE, balance, bf::TOTAL_ISSUANCE, Vec::new(), Vec::new(), vec![(balance, slashable(&ALICE, 100))])
+			.unwrap();
+		let cap = caps_of(&account(&ALICE))[0];
+		let too_much = SlashArgs { amount: 101, beneficiary: None }.encode();
+		assert_fails!(invoke(&ALICE, cap, bf::SLASH, too_much, Vec::new()), Error::<Test>::ModuleReverted);
+	});
+}
+
+#[test]
+fn a_slash_can_pay_a_beneficiary() {
+	new_test_ext().execute_with(|| {
+		let balance = deploy_balance();
+		call_full(&ALICE, balance, bf::TOTAL_ISSUANCE, Vec::new(), Vec::new(), vec![(balance, slashable(&ALICE, 100))])
+			.unwrap();
+		let cap = caps_of(&account(&ALICE))[0];
+		let args = SlashArgs { amount: 100, beneficiary: Some(holder(&CHARLIE)) }.encode();
+		invoke(&ALICE, cap, bf::SLASH, args, Vec::new()).expect("slash");
+		assert_eq!(last_output().1, Vec::<CapId>::new(), "nothing remains");
+		assert_eq!(account_of(balance, &CHARLIE).free, 100);
+		assert_eq!(account_of(balance, &ALICE), Account { free: 900, locked: 0 });
+		assert_eq!(total(balance), 1_500);
+	});
+}
+
+#[test]
+fn split_divides_a_slashable_capability() {
+	new_test_ext().execute_with(|| {
+		let balance = deploy_balance();
+		call_full(&ALICE, balance, bf::TOTAL_ISSUANCE, Vec::new(), Vec::new(), vec![(balance, slashable(&ALICE, 100))])
+			.unwrap();
+		let cap = caps_of(&account(&ALICE))[0];
+		invoke(&ALICE, cap, bf::SPLIT, 30u128.encode(), Vec::new()).expect("split");
+		let (_, parts) = last_output();
+		let amounts: Vec<Balance> = parts
+			.iter()
+			.map(|id| BalanceCap::decode(&mut &Capabilities::<Test>::get(id).unwrap().data[..]).unwrap().amount())
+			.collect();
+		assert_eq!(amounts, vec![30, 70]);
+		assert_eq!(account_of(balance, &ALICE).locked, 100, "splitting locks nothing more");
+	});
+}
+
+#[test]
+fn dropping_a_slashable_capability_unlocks_its_funds() {
+	new_test_ext().execute_with(|| {
+		let balance = deploy_balance();
+		call_full(&ALICE, balance, bf::TOTAL_ISSUANCE, Vec::new(), Vec::new(), vec![(balance, slashable(&ALICE, 250))])
+			.unwrap();
+		assert_eq!(account_of(balance, &ALICE), Account { free: 750, locked: 250 });
+		let cap = caps_of(&account(&ALICE))[0];
+		Kernel::drop_capability(origin(&ALICE), cap, LIMIT).expect("drop");
+		assert_eq!(account_of(balance, &ALICE), Account { free: 1_000, locked: 0 });
+		assert!(balance_events(balance).contains(&BalanceEvent::Unlocked { account: raw(&ALICE), amount: 250 }));
+	});
+}
+
+#[test]
+fn a_request_cannot_lock_someone_elses_funds() {
+	new_test_ext().execute_with(|| {
+		let balance = deploy_balance();
+		assert_fails!(
+			call_full(&ALICE, balance, bf::TOTAL_ISSUANCE, Vec::new(), Vec::new(), vec![(balance, slashable(&BOB, 10))]),
+			Error::<Test>::RequestRejected
+		);
+	});
+}
+
+#[test]
+fn a_request_beyond_free_funds_is_rejected() {
+	new_test_ext().execute_with(|| {
+		let balance = deploy_balance();
+		assert_fails!(
+			call_full(&BOB, balance, bf::TOTAL_ISSUANCE, Vec::new(), Vec::new(), vec![(balance, slashable(&BOB, 501))]),
+			Error::<Test>::RequestRejected
+		);
+	});
+}
+
+#[test]
+fn a_transferable_capability_pays_from_locked_funds_and_returns_the_rest() {
+	new_test_ext().execute_with(|| {
+		let balance = deploy_balance();
+		let cheque = BalanceCap::Transferable { account: raw(&ALICE), amount: 200 }.encode();
+		call_full(&ALICE, balance, bf::TOTAL_ISSUANCE, Vec::new(), Vec::new(), vec![(balance, cheque)]).unwrap();
+		let cap = caps_of(&account(&ALICE))[0];
+		Kernel::transfer_capability(origin(&ALICE), cap, account(&BOB)).unwrap();
+
+		invoke(&BOB, cap, bf::TRANSFER, (holder(&CHARLIE), 150u128).encode(), Vec::new()).expect("pay");
+		let (_, rest) = last_output();
+
+		assert_eq!(account_of(balance, &CHARLIE).free, 150);
+		assert_eq!(account_of(balance, &ALICE), Account { free: 800, locked: 50 });
+		assert_eq!(caps_of(&account(&BOB)), rest);
+		assert_eq!(
+			BalanceCap::decode(&mut &Capabilities::<Test>::get(rest[0]).unwrap().data[..]).unwrap(),
+			BalanceCap::Transferable { account: raw(&ALICE), amount: 50 }
+		);
+	});
+}
+
+#[test]
+fn describe_tells_what_a_balance_capability_covers() {
+	new_test_ext().execute_with(|| {
+		let balance = deploy_balance();
+		call_full(&ALICE, balance, bf::TOTAL_ISSUANCE, Vec::new(), Vec::new(), vec![(balance, slashable(&ALICE, 7))])
+			.unwrap();
+		let cap = caps_of(&account(&ALICE))[0];
+		let described: Option<BalanceCap> = query(&BOB, balance, bf::DESCRIBE, cap);
+		assert_eq!(described, Some(BalanceCap::Slashable { account: raw(&ALICE), amount: 7 }));
+		let tester = deploy_tester("t");
+		let foreign = mint_to(&ALICE, tester, b"x");
+		let described: Option<BalanceCap> = query(&BOB, balance, bf::DESCRIBE, foreign);
+		assert_eq!(described, None);
+	});
+}

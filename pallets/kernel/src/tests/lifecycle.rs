@@ -1,0 +1,333 @@
+//! System capabilities (upgrade, duplicate, destroy), per-block entries and deposits.
+
+use super::*;
+use crate::{
+	assert_fails, storage::ModuleStorage, Capabilities, DeletionQueue, Error, ModuleNames,
+	Pallet as KernelPallet,
+};
+use frame_support::traits::Hooks;
+use kernel_primitives::{
+	abi::ReturnCode,
+	system::{self as sys, CodeSource, UpgradeParams},
+	Creator,
+};
+use module_interfaces::tester::{InvokeArgs, Outcome};
+
+/// `tester`'s own `system::upgradable` and `system::destroy`, which it keeps from `init`.
+fn system_caps(tester: ModuleId) -> (CapId, CapId) {
+	let caps = stats(tester).init_caps;
+	(caps[0], caps[1])
+}
+
+/// Upgrade parameters naming `code` by hash, staged by CHARLIE first (modules bigger than
+/// `MaxParamsLen` cannot travel inline).
+fn upgrade_params(code: &[u8], migrate: &[u8]) -> Vec<u8> {
+	let hash = crate::lifecycle::code_hash(code);
+	if !crate::CodeStore::<Test>::contains_key(hash) {
+		Kernel::upload_code(origin(&CHARLIE), bounded(code)).expect("upload");
+	}
+	UpgradeParams { code: CodeSource::Hash(hash.0), migrate_params: migrate.to_vec() }.encode()
+}
+
+/// Upgrade parameters carrying small `code` inline.
+fn inline_upgrade(code: &[u8], migrate: &[u8]) -> Vec<u8> {
+	UpgradeParams { code: CodeSource::Code(code.to_vec()), migrate_params: migrate.to_vec() }
+		.encode()
+}
+
+/// Has `tester` hand one of its capabilities to `who`.
+fn hand_over(tester: ModuleId, cap: CapId, who: &AccountId32) {
+	let code: u32 = query(&ALICE, tester, tf::GIVE, (cap, account(who)));
+	assert_eq!(code, ReturnCode::Success as u32);
+}
+
+#[test]
+fn a_module_can_upgrade_itself_and_its_migration_runs() {
+	new_test_ext().execute_with(|| {
+		let tester = deploy_tester("t");
+		let (upgradable, _) = system_caps(tester);
+		let args = InvokeArgs {
+			cap: upgradable,
+			function: sys::UPGRADE.to_vec(),
+			params: upgrade_params(kernel_modules::TESTER, b""),
+			..Default::default()
+		};
+		let outcome: Outcome = query(&ALICE, tester, tf::INVOKE, args);
+		assert_eq!(outcome.code, ReturnCode::Success as u32);
+
+		assert_eq!(module_version(tester), 2);
+		assert_eq!(stats(tester).migrated_from, Some(1));
+		// A fresh upgradable capability replaces the consumed one.
+		assert_eq!(outcome.caps.len(), 1);
+		let fresh = Capabilities::<Test>::get(outcome.caps[0]).unwrap();
+		assert_eq!(fresh.creator, Creator::System);
+		assert_eq!(fresh.holder, Holder::Module(tester));
+		assert!(Capabilities::<Test>::get(upgradable).is_none());
+	});
+}
+
+#[test]
+fn a_failed_migration_leaves_code_version_and_storage_untouched() {
+	new_test_ext().execute_with(|| {
+		let tester = deploy_tester("t");
+		call(&ALICE, tester, tf::SET, (b"k".to_vec(), b"v1".to_vec())).unwrap();
+		let (upgradable, _) = system_caps(tester);
+		hand_over(tester, upgradable, &ALICE);
+		let info_before = Modules::<Test>::get(tester).unwrap();
+
+		// A migration that reverts...
+		let params = upgrade_params(kernel_modules::TESTER, tester_api::FAIL_MIGRATION);
+		assert_fails!(
+			invoke(&ALICE, upgradable, "upgrade", params, Vec::new()),
+			Error::<Test>::ModuleReverted
+		);
+		// ...and new code whose migration traps.
+		let trapping = wat(r#"(module
+			(memory (export "memory") 1)
+			(func (export "init"))
+			(func (export "call"))
+			(func (export "migrate") unreachable))"#);
+		assert_fails!(
+			invoke(&ALICE, upgradable, "upgrade", inline_upgrade(&trapping, b""), Vec::new()),
+			Error::<Test>::ModuleTrapped
+		);
+		assert_eq!(Modules::<Test>::get(tester).unwrap(), info_before);
+		assert_eq!(
+			ModuleStorage::new(tester).code().as_deref(),
+			Some(kernel_modules::TESTER),
+			"the old code is still in place"
+		);
+	});
+}
+
+#[test]
+fn an_upgrade_to_invalid_code_is_refused_without_effect() {
+	new_test_ext().execute_with(|| {
+		let tester = deploy_tester("t");
+		let (upgradable, _) = system_caps(tester);
+		hand_over(tester, upgradable, &ALICE);
+		assert_fails!(
+			invoke(&ALICE, upgradable, "upgrade", inline_upgrade(b"not wasm", b""), Vec::new()),
+			Error::<Test>::InvalidCode
+		);
+		assert_fails!(
+			invoke(&ALICE, upgradable, "rewrite", Vec::new(), Vec::new()),
+			Error::<Test>::InvalidSystemCall
+		);
+	});
+}
+
+#[test]
+fn an_upgrade_can_name_code_staged_by_hash() {
+	new_test_ext().execute_with(|| {
+		let tester = deploy_tester("t");
+		let (upgradable, _) = system_caps(tester);
+		hand_over(tester, upgradable, &ALICE);
+		let hash = crate::lifecycle::code_hash(kernel_modules::TESTER);
+		let by_hash = UpgradeParams { code: CodeSource::Hash(hash.0), migrate_params: Vec::new() };
+
+		assert_fails!(
+			invoke(&ALICE, upgradable, "upgrade", by_hash.encode(), Vec::new()),
+			Error::<Test>::CodeNotFound
+		);
+		Kernel::upload_code(origin(&BOB), bounded(kernel_modules::TESTER)).expect("upload");
+		assert_eq!(
+			Balances::balance_on_hold(&crate::HoldReason::CodeDeposit.into(), &BOB),
+			KernelPallet::<Test>::code_deposit(kernel_modules::TESTER.len() as u32)
+		);
+		invoke(&ALICE, upgradable, "upgrade", by_hash.encode(), Vec::new()).expect("upgrade");
+		assert_eq!(module_version(tester), 2);
+
+		assert_fails!(Kernel::remove_code(origin(&ALICE), hash), Error::<Test>::NotCodeOwner);
+		Kernel::remove_code(origin(&BOB), hash).expect("owner removes");
+		assert_eq!(Balances::balance_on_hold(&crate::HoldReason::CodeDeposit.into(), &BOB), 0);
+	});
+}
+
+#[test]
+fn stale_capabilities_are_recognisable_after_an_upgrade() {
+	new_test_ext().execute_with(|| {
+		let tester = deploy_tester("t");
+		let old = mint_to(&ALICE, tester, b"v1 ticket");
+		let (upgradable, _) = system_caps(tester);
+		hand_over(tester, upgradable, &ALICE);
+		invoke(&ALICE, upgradable, "upgrade", upgrade_params(kernel_modules::TESTER, b""), Vec::new())
+			.expect("upgrade");
+
+		assert_eq!(Capabilities::<Test>::get(old).unwrap().creator_version, 1);
+		assert_fails!(
+			invoke(&ALICE, old, tf::CHECK_VERSION, Vec::new(), Vec::new()),
+			Error::<Test>::ModuleReverted
+		);
+		let new = mint_to(&ALICE, tester, b"v2 ticket");
+		assert_eq!(Capabilities::<Test>::get(new).unwrap().creator_version, 2);
+		invoke(&ALICE, new, tf::CHECK_VERSION, Vec::new(), Vec::new()).expect("current");
+		assert_eq!(last_output().0, b"v2 ticket".to_vec());
+	});
+}
+
+#[test]
+fn system_capabilities_can_be_duplicated() {
+	new_test_ext().execute_with(|| {
+		let tester = deploy_tester("t");
+		let (upgradable, _) = system_caps(tester);
+		hand_over(tester, upgradable, &ALICE);
+		invoke(&ALICE, upgradable, "duplicate", Vec::new(), Vec::new()).expect("duplicate");
+		let (_, copies) = last_output();
+		assert_eq!(copies.len(), 2);
+		for copy in copies {
+			let record = Capabilities::<Test>::get(copy).unwrap();
+			assert_eq!(record.creator, Creator::System);
+			assert_eq!(record.parent, Some(upgradable));
+			assert_eq!(record.holder, account(&ALICE));
+		}
+	});
+}
+
+#[test]
+fn destroying_a_module_leaves_dangling_capabilities_and_deletes_storage_lazily() {
+	new_test_ext().execute_with(|| {
+		let doomed = deploy_tester("doomed");
+		let other = deploy_tester("other");
+		call(&ALICE, doomed, tf::SET, (b"k".to_vec(), b"v".to_vec())).unwrap();
+		// ALICE holds a capability doomed minted; doomed holds one other minted.
+		let dangling = mint_to(&ALICE, doomed, b"dangling");
+		let held_by_doomed = mint_to(&ALICE, other, b"orphan");
+		call_full(&ALICE, doomed, tf::KEEP, Vec::new(), vec![CapRef::Held(held_by_doomed)], Vec::new())
+			.unwrap();
+		let (_, destroy) = system_caps(doomed);
+		hand_over(doomed, destroy, &BOB);
+		let deposit_before = held_deposit(&ALICE);
+		let doomed_deposit = Modules::<Test>::get(doomed).unwrap().deposit;
+
+		invoke(&BOB, destroy, "destroy", Vec::new(), Vec::new()).expect("destroy");
+
+		assert!(Modules::<Test>::get(doomed).is_none());
+		assert!(ModuleNames::<Test>::get(bounded::<MaxNameLen>("doomed")).is_none());
+		assert_eq!(held_deposit(&ALICE), deposit_before - doomed_deposit, "deposit returned");
+		assert!(kernel_events().contains(&KernelEvent::ModuleDestroyed { module: doomed }));
+
+		// Its capabilities dangle: invoking fails cleanly, dropping works.
+		assert_fails!(
+			invoke(&ALICE, dangling, tf::ECHO, Vec::new(), Vec::new()),
+			Error::<Test>::CreatorDestroyed
+		);
+		Kernel::drop_capability(origin(&ALICE), dangling, LIMIT).expect("drop a dangling cap");
+
+		// Storage and held capabilities go in bounded steps.
+		assert!(ModuleStorage::new(doomed).code().is_some());
+		KernelPallet::<Test>::on_idle(2, Weight::MAX);
+		assert!(Capabilities::<Test>::get(held_by_doomed).is_none());
+		assert_eq!(stats(other).dropped, vec![held_by_doomed], "the creator was told");
+		assert!(ModuleStorage::new(doomed).code().is_none());
+		assert!(DeletionQueue::<Test>::get(doomed).is_none());
+		assert!(kernel_events().contains(&KernelEvent::ModuleStorageDeleted { module: doomed }));
+	});
+}
+
+#[test]
+fn deletion_respects_the_weight_it_is_given_and_spans_blocks() {
+	let mut ext = new_test_ext();
+	let doomed = ext.execute_with(|| {
+		let doomed = deploy_tester("doomed");
+		for i in 0..40u8 {
+			call(&ALICE, doomed, tf::SET, (vec![i], vec![i])).unwrap();
+		}
+		let (_, destroy) = system_caps(doomed);
+		hand_over(doomed, destroy, &ALICE);
+		invoke(&ALICE, destroy, "destroy", Vec::new(), Vec::new()).unwrap();
+		doomed
+	});
+	// Each block starts from committed state, as on a real chain.
+	ext.commit_all().unwrap();
+
+	ext.execute_with(|| {
+		// The doomed module still holds its own upgradable capability: dropping it needs a
+		// frame budget, so a tiny idle budget does nothing.
+		KernelPallet::<Test>::on_idle(2, Weight::from_parts(1, 1));
+		assert!(DeletionQueue::<Test>::get(doomed).is_some());
+		assert!(ModuleStorage::new(doomed).code().is_some());
+	});
+	let mut blocks = 0;
+	while ext.execute_with(|| DeletionQueue::<Test>::get(doomed).is_some()) {
+		ext.execute_with(|| KernelPallet::<Test>::on_idle(3 + blocks, Weight::MAX));
+		ext.commit_all().unwrap();
+		blocks += 1;
+		assert!(blocks < 10, "deletion makes progress every block");
+	}
+	assert!(blocks >= 3, "43 keys at {} per block take several blocks", DeletionBatch::get());
+	ext.execute_with(|| {
+		assert!(ModuleStorage::new(doomed).code().is_none());
+		assert_eq!(ModuleStorage::new(doomed).next_key(&[]), None);
+	});
+}
+
+#[test]
+fn modules_with_on_block_run_each_block() {
+	new_test_ext().execute_with(|| {
+		let a = deploy_tester("a");
+		let b = deploy_tester("b");
+		KernelPallet::<Test>::on_initialize(2);
+		KernelPallet::<Test>::on_initialize(3);
+		assert_eq!(stats(a).ticks, 2);
+		assert_eq!(stats(b).ticks, 2);
+	});
+}
+
+#[test]
+fn a_failing_on_block_is_reported_and_undone() {
+	new_test_ext().execute_with(|| {
+		let failing = deploy(
+			&wat(r#"(module
+				(memory (export "memory") 1)
+				(func (export "init"))
+				(func (export "call"))
+				(func (export "on_block") unreachable))"#),
+			"failing",
+			Vec::new(),
+		);
+		KernelPallet::<Test>::on_initialize(2);
+		assert!(kernel_events().iter().any(|e| matches!(
+			e,
+			KernelEvent::OnBlockFailed { module, .. } if *module == failing
+		)));
+	});
+}
+
+#[test]
+fn on_block_stops_at_the_budget_and_resumes_next_block() {
+	new_test_ext().execute_with(|| {
+		let modules: Vec<ModuleId> = (0..3).map(|i| deploy_tester(&format!("t{i}"))).collect();
+		// Room for exactly one frame per block.
+		let one_frame = OnBlockFrameWeight::get()
+			.saturating_add(<() as crate::weights::WeightInfo>::call())
+			.saturating_add(<<Test as frame_system::Config>::DbWeight as Get<frame_support::weights::RuntimeDbWeight>>::get().reads_writes(2, 1));
+		OnBlockWeight::set(&one_frame);
+		for block in 2..5 {
+			KernelPallet::<Test>::on_initialize(block);
+		}
+		for module in modules {
+			assert_eq!(stats(module).ticks, 1, "each module had exactly one turn");
+		}
+	});
+}
+
+#[test]
+fn deposits_follow_code_and_state() {
+	new_test_ext().execute_with(|| {
+		let tester = deploy_tester("t");
+		let info = Modules::<Test>::get(tester).unwrap();
+		assert_eq!(info.deposit, KernelPallet::<Test>::deposit_for(&info));
+		assert_eq!(held_deposit(&ALICE), info.deposit);
+		assert!(info.deposit >= kernel_modules::TESTER.len() as u64);
+
+		call(&BOB, tester, tf::SET, (b"k".to_vec(), b"v".to_vec())).unwrap();
+		let after = Modules::<Test>::get(tester).unwrap();
+		// Key: "data/" + SCALE("k"); value: SCALE("v").
+		let bytes = (5 + 2) + 2;
+		assert_eq!(after.storage_items, info.storage_items + 1);
+		assert_eq!(after.storage_bytes, info.storage_bytes + bytes);
+		assert_eq!(after.deposit, info.deposit + u64::from(bytes) * DepositPerByte::get() + DepositPerItem::get());
+		assert_eq!(held_deposit(&ALICE), after.deposit, "the deployer pays");
+	});
+}

@@ -1,0 +1,104 @@
+//! Types the kernel keeps in storage and takes in its calls.
+
+use crate::Config;
+use codec::{Decode, Encode, MaxEncodedLen};
+use frame_support::{pallet_prelude::*, traits::fungible::Inspect};
+use kernel_primitives::{Capability, CapRef, Exports, Holder, Request, Version};
+use polkadot_sdk::{frame_support, frame_system, sp_core::H256};
+use scale_info::TypeInfo;
+
+/// The balance type of the currency deposits are held in.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+/// A holder with the runtime's account type.
+pub type HolderOf<T> = Holder<<T as frame_system::Config>::AccountId>;
+/// Capability data, bounded.
+pub type CapData<T> = BoundedVec<u8, <T as Config>::MaxCapDataLen>;
+/// A capability as stored.
+pub type CapabilityOf<T> = Capability<<T as frame_system::Config>::AccountId, CapData<T>>;
+/// A module name, bounded.
+pub type ModuleName<T> = BoundedVec<u8, <T as Config>::MaxNameLen>;
+/// A function name, bounded.
+pub type FunctionName<T> = BoundedVec<u8, <T as Config>::MaxFunctionNameLen>;
+/// Call parameters, bounded.
+pub type Params<T> = BoundedVec<u8, <T as Config>::MaxParamsLen>;
+/// Wasm code, bounded.
+pub type CodeOf<T> = BoundedVec<u8, <T as Config>::MaxCodeLen>;
+/// Capabilities passed with a call, bounded.
+pub type CapRefs<T> = BoundedVec<CapRef, <T as Config>::MaxCapsPerCall>;
+/// User requests of a transaction, bounded.
+pub type Requests<T> = BoundedVec<Request<CapData<T>>, <T as Config>::MaxRequests>;
+/// Module info as stored.
+pub type ModuleInfoOf<T> = ModuleInfo<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	frame_system::pallet_prelude::BlockNumberFor<T>,
+	ModuleName<T>,
+>;
+
+/// What the kernel knows about a deployed module. Its code and state live in its child trie.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ModuleInfo<AccountId, Balance, BlockNumber, Name> {
+	/// Unique human-readable name.
+	pub name: Name,
+	/// Who deployed it and pays its deposit.
+	pub deployer: AccountId,
+	/// BLAKE2b-256 of the current code.
+	pub code_hash: H256,
+	/// Length of the current code in bytes.
+	pub code_len: u32,
+	/// `1` at deploy, incremented by each upgrade.
+	pub version: Version,
+	/// The entry points the code exports.
+	pub exports: Exports,
+	/// Whether the code opted in to re-entry (exports `allow_reentry`).
+	pub reentrant: bool,
+	/// Bytes of state (keys and values) in the child trie, code excluded.
+	pub storage_bytes: u32,
+	/// Number of state items in the child trie, code excluded.
+	pub storage_items: u32,
+	/// The deposit held from `deployer` for code and state.
+	pub deposit: Balance,
+	/// When it was deployed.
+	pub deployed_at: BlockNumber,
+}
+
+/// A module whose storage is still being deleted after `system::destroy`.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct Tombstone<AccountId> {
+	/// Who deployed it (informational).
+	pub deployer: AccountId,
+}
+
+/// How much state a module added or removed during an execution: positive grows the deposit.
+#[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]
+pub struct UsageDelta {
+	/// Change in state bytes.
+	pub bytes: i64,
+	/// Change in state items.
+	pub items: i64,
+}
+
+/// Maps the signed deltas onto a stored counter, saturating at the bounds.
+pub(crate) fn apply_delta(counter: u32, delta: i64) -> u32 {
+	let next = i64::from(counter).saturating_add(delta);
+	next.clamp(0, i64::from(u32::MAX)) as u32
+}
+
+/// Code staged with `upload_code`, for an upgrade by hash.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct StagedCode<AccountId, Balance, Code> {
+	/// Who uploaded it and paid the deposit.
+	pub owner: AccountId,
+	/// The deposit held.
+	pub deposit: Balance,
+	/// The Wasm.
+	pub code: Code,
+}
+
+/// Staged code as stored.
+pub type StagedCodeOf<T> =
+	StagedCode<<T as frame_system::Config>::AccountId, BalanceOf<T>, CodeOf<T>>;
+
+/// Identifies a code blob staged with `upload_code`.
+pub type CodeHash = H256;

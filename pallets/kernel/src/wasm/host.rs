@@ -1,0 +1,597 @@
+//! Host functions: the only way a module reaches outside its sandbox.
+//!
+//! Names and signatures come from [`kernel_primitives::host_functions!`]; this file implements
+//! them. Every function first charges its cost to the frame's fuel. Expected outcomes are
+//! returned as a [`ReturnCode`]; misuse traps the frame with a [`Trap`].
+
+use crate::{
+	capability,
+	exec::{ExecContext, ExecError, FrameSpec, Trap},
+	meter,
+	storage::ModuleStorage,
+	types::{HolderOf, UsageDelta},
+	Capabilities, Config, Event, ModuleNames, Modules, Pallet,
+};
+use alloc::{vec, vec::Vec};
+use codec::{DecodeAll, Encode};
+use kernel_primitives::{
+	abi::{self, ReturnCode, RETURN_FLAG_REVERT},
+	envelope::{CallInput, Output},
+	CapId, Creator, Holder, ModuleId, Version,
+};
+use polkadot_sdk::{
+	frame_support::{traits::Get, weights::Weight},
+	sp_core::sr25519,
+	sp_io,
+};
+use wasmi::{Engine, Linker, Memory, StoreLimits};
+
+type Caller<'a, T> = wasmi::Caller<'a, HostState<T>>;
+type HostResult<R> = Result<R, wasmi::Error>;
+
+/// How a module ended its frame through `return_value`.
+pub(crate) enum Exit {
+	/// Success with this output.
+	Return(Output),
+	/// Revert with this data.
+	Revert(Vec<u8>),
+}
+
+/// The wasmi host error the kernel raises to stop a frame.
+#[derive(Debug)]
+pub(crate) enum HostTrap {
+	/// The module called `return_value`; the [`Exit`] is in the host state.
+	Exit,
+	/// A kernel-detected failure.
+	Fail(ExecError),
+}
+
+impl core::fmt::Display for HostTrap {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		match self {
+			HostTrap::Exit => f.write_str("module returned"),
+			HostTrap::Fail(error) => write!(f, "{error}"),
+		}
+	}
+}
+
+impl wasmi::errors::HostError for HostTrap {}
+
+/// The data of one frame's wasmi store.
+pub(crate) struct HostState<T: Config> {
+	/// The execution context; lent to nested frames while they run.
+	ctx: Option<ExecContext<T>>,
+	module: ModuleId,
+	version: Version,
+	caller: Option<HolderOf<T>>,
+	input: Vec<u8>,
+	parent_cap: Option<CapId>,
+	storage: ModuleStorage,
+	/// The module's exported memory, once instantiated.
+	pub(crate) memory: Option<Memory>,
+	/// Memory and table limits.
+	pub(crate) limits: StoreLimits,
+	exit: Option<Exit>,
+}
+
+impl<T: Config> HostState<T> {
+	pub(crate) fn new(
+		ctx: ExecContext<T>,
+		spec: FrameSpec<T>,
+		storage: ModuleStorage,
+		limits: StoreLimits,
+	) -> Self {
+		Self {
+			ctx: Some(ctx),
+			module: spec.module,
+			version: spec.info.version,
+			caller: spec.caller,
+			input: spec.input,
+			parent_cap: spec.parent_cap,
+			storage,
+			memory: None,
+			limits,
+			exit: None,
+		}
+	}
+
+	/// The context back, and how the module exited.
+	pub(crate) fn finish(self) -> (ExecContext<T>, Option<Exit>) {
+		// The context is only ever absent while a nested frame runs, and every nested call
+		// puts it back before returning.
+		(self.ctx.unwrap_or_default(), self.exit)
+	}
+
+	fn ctx(&mut self) -> HostResult<&mut ExecContext<T>> {
+		self.ctx.as_mut().ok_or_else(|| trap(Trap::Wasm))
+	}
+
+	fn me(&self) -> HolderOf<T> {
+		Holder::Module(self.module)
+	}
+}
+
+fn fail(error: ExecError) -> wasmi::Error {
+	wasmi::Error::host(HostTrap::Fail(error))
+}
+
+fn trap(trap: Trap) -> wasmi::Error {
+	fail(ExecError::Trapped(trap))
+}
+
+/// Charges `weight` to the frame's fuel and the execution's proof size.
+fn charge<T: Config>(caller: &mut Caller<'_, T>, weight: Weight) -> HostResult<()> {
+	let ctx = caller.data_mut().ctx()?;
+	let fuel = ctx.rate.fuel_cost(weight);
+	ctx.proof_size_left = ctx
+		.proof_size_left
+		.checked_sub(weight.proof_size())
+		.ok_or_else(|| fail(ExecError::OutOfProofSize))?;
+	let left = caller.get_fuel()?.checked_sub(fuel).ok_or_else(|| fail(ExecError::OutOfFuel))?;
+	caller.set_fuel(left)?;
+	Ok(())
+}
+
+fn memory<T: Config>(caller: &Caller<'_, T>) -> HostResult<Memory> {
+	caller.data().memory.ok_or_else(|| trap(Trap::MemoryAccess))
+}
+
+/// Reads `len` bytes at `ptr`. Callers check `len` against the relevant limit first.
+fn read<T: Config>(caller: &mut Caller<'_, T>, ptr: u32, len: u32) -> HostResult<Vec<u8>> {
+	charge(caller, meter::bytes::<T>(len))?;
+	let mut buffer = vec![0u8; len as usize];
+	memory(caller)?
+		.read(&*caller, ptr as usize, &mut buffer)
+		.map_err(|_| trap(Trap::MemoryAccess))?;
+	Ok(buffer)
+}
+
+fn read_array<T: Config, const N: usize>(caller: &mut Caller<'_, T>, ptr: u32) -> HostResult<[u8; N]> {
+	let mut buffer = [0u8; N];
+	memory(caller)?
+		.read(&*caller, ptr as usize, &mut buffer)
+		.map_err(|_| trap(Trap::MemoryAccess))?;
+	Ok(buffer)
+}
+
+fn write<T: Config>(caller: &mut Caller<'_, T>, ptr: u32, data: &[u8]) -> HostResult<()> {
+	memory(caller)?
+		.write(&mut *caller, ptr as usize, data)
+		.map_err(|_| trap(Trap::MemoryAccess))
+}
+
+/// Writes `data` to the module's output buffer (see the ABI's "Passing bytes").
+fn write_output<T: Config>(
+	caller: &mut Caller<'_, T>,
+	out_ptr: u32,
+	out_len_ptr: u32,
+	data: &[u8],
+) -> HostResult<ReturnCode> {
+	let capacity = u32::from_le_bytes(read_array::<T, 4>(caller, out_len_ptr)?);
+	let len = u32::try_from(data.len()).map_err(|_| trap(Trap::OutputTooLarge))?;
+	write(caller, out_len_ptr, &len.to_le_bytes())?;
+	if len > capacity {
+		return Ok(ReturnCode::OutputTooSmall);
+	}
+	charge(caller, meter::bytes::<T>(len))?;
+	write(caller, out_ptr, data)?;
+	Ok(ReturnCode::Success)
+}
+
+fn code(result: HostResult<ReturnCode>) -> HostResult<u32> {
+	result.map(u32::from)
+}
+
+/// Runs `f` as a nested frame with at most `fuel_limit` of this frame's fuel.
+fn nested<T: Config, R>(
+	caller: &mut Caller<'_, T>,
+	fuel_limit: u64,
+	f: impl FnOnce(&mut ExecContext<T>, &Engine) -> R,
+) -> HostResult<R> {
+	let engine = caller.engine().clone();
+	let available = caller.get_fuel()?;
+	let mut ctx = caller.data_mut().ctx.take().ok_or_else(|| trap(Trap::Wasm))?;
+	ctx.fuel = available;
+	let result = ctx.with_fuel_limit(fuel_limit, |ctx| f(ctx, &engine));
+	let left = ctx.fuel;
+	caller.data_mut().ctx = Some(ctx);
+	caller.set_fuel(left)?;
+	Ok(result)
+}
+
+/// Reports a nested call's outcome to the calling module.
+fn respond<T: Config>(
+	caller: &mut Caller<'_, T>,
+	result: Result<Output, ExecError>,
+	out_ptr: u32,
+	out_len_ptr: u32,
+) -> HostResult<u32> {
+	match result {
+		Ok(output) => code(write_output(caller, out_ptr, out_len_ptr, &output.encode())),
+		Err(ExecError::Reverted(data)) => {
+			write_output(caller, out_ptr, out_len_ptr, &data)?;
+			Ok(ReturnCode::CalleeReverted.into())
+		},
+		Err(error) => {
+			write(caller, out_len_ptr, &0u32.to_le_bytes())?;
+			Ok(error.return_code().into())
+		},
+	}
+}
+
+fn read_call<T: Config>(
+	caller: &mut Caller<'_, T>,
+	call_ptr: u32,
+	call_len: u32,
+) -> HostResult<Option<CallInput>> {
+	if call_len > T::MaxParamsLen::get() {
+		return Err(trap(Trap::InputTooLarge));
+	}
+	let bytes = read(caller, call_ptr, call_len)?;
+	Ok(CallInput::decode_all(&mut &bytes[..]).ok())
+}
+
+// ---- input and output ----
+
+fn input<T: Config>(mut caller: Caller<'_, T>, out_ptr: u32, out_len_ptr: u32) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	let input = caller.data().input.clone();
+	code(write_output(&mut caller, out_ptr, out_len_ptr, &input))
+}
+
+fn return_value<T: Config>(
+	mut caller: Caller<'_, T>,
+	flags: u32,
+	data_ptr: u32,
+	data_len: u32,
+) -> HostResult<()> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	if data_len > T::MaxOutputLen::get() {
+		return Err(trap(Trap::OutputTooLarge));
+	}
+	let data = read(&mut caller, data_ptr, data_len)?;
+	let exit = if flags & RETURN_FLAG_REVERT != 0 {
+		Exit::Revert(data)
+	} else {
+		let output =
+			Output::decode_all(&mut &data[..]).map_err(|_| trap(Trap::InvalidOutput))?;
+		if output.caps.len() > T::MaxCapsPerCall::get() as usize {
+			return Err(fail(ExecError::TooManyCapabilities));
+		}
+		Exit::Return(output)
+	};
+	caller.data_mut().exit = Some(exit);
+	Err(wasmi::Error::host(HostTrap::Exit))
+}
+
+// ---- storage ----
+
+fn storage_key<T: Config>(caller: &mut Caller<'_, T>, ptr: u32, len: u32) -> HostResult<Vec<u8>> {
+	if len == 0 || len > T::MaxKeyLen::get() {
+		return Err(trap(Trap::InvalidKey));
+	}
+	read(caller, ptr, len)
+}
+
+fn storage_get<T: Config>(
+	mut caller: Caller<'_, T>,
+	key_ptr: u32,
+	key_len: u32,
+	out_ptr: u32,
+	out_len_ptr: u32,
+) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	let key = storage_key(&mut caller, key_ptr, key_len)?;
+	let value = caller.data().storage.get(&key);
+	let value_len = value.as_ref().map_or(0, |v| v.len() as u32);
+	charge(&mut caller, meter::storage_read::<T>(key_len, value_len))?;
+	match value {
+		Some(value) => code(write_output(&mut caller, out_ptr, out_len_ptr, &value)),
+		None => Ok(ReturnCode::KeyNotFound.into()),
+	}
+}
+
+fn storage_set<T: Config>(
+	mut caller: Caller<'_, T>,
+	key_ptr: u32,
+	key_len: u32,
+	value_ptr: u32,
+	value_len: u32,
+) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	if value_len > T::MaxValueLen::get() {
+		return Err(trap(Trap::ValueTooLarge));
+	}
+	let key = storage_key(&mut caller, key_ptr, key_len)?;
+	let value = read(&mut caller, value_ptr, value_len)?;
+	charge(&mut caller, meter::storage_write::<T>(key_len, value_len))?;
+	let state = caller.data_mut();
+	let delta = match state.storage.len(&key) {
+		None => UsageDelta { bytes: i64::from(key_len) + i64::from(value_len), items: 1 },
+		Some(old) => UsageDelta { bytes: i64::from(value_len) - i64::from(old), items: 0 },
+	};
+	state.storage.set(&key, &value);
+	let module = state.module;
+	state.ctx()?.record_usage(module, delta);
+	Ok(ReturnCode::Success.into())
+}
+
+fn storage_clear<T: Config>(mut caller: Caller<'_, T>, key_ptr: u32, key_len: u32) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	let key = storage_key(&mut caller, key_ptr, key_len)?;
+	charge(&mut caller, meter::storage_write::<T>(key_len, 0))?;
+	let state = caller.data_mut();
+	let Some(old) = state.storage.len(&key) else { return Ok(ReturnCode::KeyNotFound.into()) };
+	state.storage.clear(&key);
+	let module = state.module;
+	let delta = UsageDelta { bytes: -(i64::from(key_len) + i64::from(old)), items: -1 };
+	state.ctx()?.record_usage(module, delta);
+	Ok(ReturnCode::Success.into())
+}
+
+fn storage_next_key<T: Config>(
+	mut caller: Caller<'_, T>,
+	key_ptr: u32,
+	key_len: u32,
+	out_ptr: u32,
+	out_len_ptr: u32,
+) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	if key_len > T::MaxKeyLen::get() {
+		return Err(trap(Trap::InvalidKey));
+	}
+	let key = read(&mut caller, key_ptr, key_len)?;
+	let next = caller.data().storage.next_key(&key);
+	let next_len = next.as_ref().map_or(0, |k| k.len() as u32);
+	charge(&mut caller, meter::storage_read::<T>(key_len, next_len))?;
+	match next {
+		Some(next) => code(write_output(&mut caller, out_ptr, out_len_ptr, &next)),
+		None => Ok(ReturnCode::KeyNotFound.into()),
+	}
+}
+
+// ---- context ----
+
+fn caller_fn<T: Config>(mut caller: Caller<'_, T>, out_ptr: u32, out_len_ptr: u32) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	let encoded = caller.data().caller.encode();
+	code(write_output(&mut caller, out_ptr, out_len_ptr, &encoded))
+}
+
+fn module_id<T: Config>(mut caller: Caller<'_, T>) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	Ok(caller.data().module)
+}
+
+fn module_version<T: Config>(mut caller: Caller<'_, T>) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	Ok(caller.data().version)
+}
+
+fn block_number<T: Config>(mut caller: Caller<'_, T>) -> HostResult<u64> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	Ok(caller.data_mut().ctx()?.block_number)
+}
+
+fn fuel_left<T: Config>(mut caller: Caller<'_, T>) -> HostResult<u64> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	caller.get_fuel()
+}
+
+fn deposit_event<T: Config>(mut caller: Caller<'_, T>, data_ptr: u32, data_len: u32) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>().saturating_add(T::DbWeight::get().writes(1)))?;
+	if data_len > T::MaxEventLen::get() {
+		return Err(trap(Trap::EventTooLarge));
+	}
+	let data = read(&mut caller, data_ptr, data_len)?;
+	let data = data.try_into().map_err(|_| trap(Trap::EventTooLarge))?;
+	Pallet::<T>::deposit_event(Event::ModuleEvent { module: caller.data().module, data });
+	Ok(ReturnCode::Success.into())
+}
+
+/// Longest debug message kept; longer ones are cut.
+const MAX_LOG_LEN: u32 = 512;
+
+fn debug_log<T: Config>(mut caller: Caller<'_, T>, msg_ptr: u32, msg_len: u32) -> HostResult<()> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	let msg = read(&mut caller, msg_ptr, msg_len.min(MAX_LOG_LEN))?;
+	log::debug!(
+		target: "kernel::module",
+		"module {}: {}",
+		caller.data().module,
+		core::str::from_utf8(&msg).unwrap_or("<not UTF-8>")
+	);
+	Ok(())
+}
+
+fn hash_blake2_256<T: Config>(mut caller: Caller<'_, T>, in_ptr: u32, in_len: u32, out_ptr: u32) -> HostResult<()> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	if in_len > T::MaxParamsLen::get() {
+		return Err(trap(Trap::InputTooLarge));
+	}
+	let data = read(&mut caller, in_ptr, in_len)?;
+	write(&mut caller, out_ptr, &sp_io::hashing::blake2_256(&data))
+}
+
+fn sr25519_verify<T: Config>(
+	mut caller: Caller<'_, T>,
+	sig_ptr: u32,
+	pubkey_ptr: u32,
+	msg_ptr: u32,
+	msg_len: u32,
+) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>().saturating_add(meter::sr25519_verify::<T>(msg_len)))?;
+	if msg_len > T::MaxParamsLen::get() {
+		return Err(trap(Trap::InputTooLarge));
+	}
+	let signature = sr25519::Signature::from_raw(read_array::<T, 64>(&mut caller, sig_ptr)?);
+	let public = sr25519::Public::from_raw(read_array::<T, 32>(&mut caller, pubkey_ptr)?);
+	let msg = read(&mut caller, msg_ptr, msg_len)?;
+	let valid = sp_io::crypto::sr25519_verify(&signature, &msg, &public);
+	Ok(if valid { ReturnCode::Success } else { ReturnCode::InvalidSignature }.into())
+}
+
+fn module_lookup<T: Config>(
+	mut caller: Caller<'_, T>,
+	name_ptr: u32,
+	name_len: u32,
+	out_id_ptr: u32,
+) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>().saturating_add(meter::cap_table::<T>(1, 0)))?;
+	if name_len > T::MaxNameLen::get() {
+		return Ok(ReturnCode::ModuleNotFound.into());
+	}
+	let name = read(&mut caller, name_ptr, name_len)?;
+	let Some(id) = crate::types::ModuleName::<T>::try_from(name).ok().and_then(ModuleNames::<T>::get)
+	else {
+		return Ok(ReturnCode::ModuleNotFound.into());
+	};
+	write(&mut caller, out_id_ptr, &id.to_le_bytes())?;
+	Ok(ReturnCode::Success.into())
+}
+
+// ---- capabilities ----
+
+fn cap_mint<T: Config>(
+	mut caller: Caller<'_, T>,
+	data_ptr: u32,
+	data_len: u32,
+	out_id_ptr: u32,
+) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>().saturating_add(meter::cap_table::<T>(1, 3)))?;
+	if data_len > T::MaxCapDataLen::get() {
+		return Err(trap(Trap::CapDataTooLarge));
+	}
+	let data = read(&mut caller, data_ptr, data_len)?;
+	let data = data.try_into().map_err(|_| trap(Trap::CapDataTooLarge))?;
+	let state = caller.data();
+	let id = capability::mint::<T>(
+		state.me(),
+		Creator::Module(state.module),
+		data,
+		state.version,
+		state.parent_cap,
+	);
+	write(&mut caller, out_id_ptr, &id.to_le_bytes())?;
+	Ok(ReturnCode::Success.into())
+}
+
+fn cap_inspect<T: Config>(
+	mut caller: Caller<'_, T>,
+	cap: u64,
+	out_ptr: u32,
+	out_len_ptr: u32,
+) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>().saturating_add(meter::cap_table::<T>(1, 0)))?;
+	let Some(record) = Capabilities::<T>::get(cap) else {
+		return Ok(ReturnCode::CapabilityNotFound.into());
+	};
+	let state = caller.data();
+	if record.holder != state.me() && record.creator != Creator::Module(state.module) {
+		return Ok(ReturnCode::NotHolder.into());
+	}
+	code(write_output(&mut caller, out_ptr, out_len_ptr, &record.encode()))
+}
+
+fn cap_invoke<T: Config>(
+	mut caller: Caller<'_, T>,
+	cap: u64,
+	call_ptr: u32,
+	call_len: u32,
+	fuel_limit: u64,
+	out_ptr: u32,
+	out_len_ptr: u32,
+) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	let Some(call) = read_call(&mut caller, call_ptr, call_len)? else {
+		return Ok(ReturnCode::DecodeFailed.into());
+	};
+	let me = caller.data().me();
+	let result = nested(&mut caller, fuel_limit, |ctx, engine| ctx.invoke(engine, me, cap, call))?;
+	respond(&mut caller, result, out_ptr, out_len_ptr)
+}
+
+fn call_module<T: Config>(
+	mut caller: Caller<'_, T>,
+	module: u32,
+	call_ptr: u32,
+	call_len: u32,
+	fuel_limit: u64,
+	out_ptr: u32,
+	out_len_ptr: u32,
+) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	let Some(call) = read_call(&mut caller, call_ptr, call_len)? else {
+		return Ok(ReturnCode::DecodeFailed.into());
+	};
+	let me = caller.data().me();
+	let result =
+		nested(&mut caller, fuel_limit, |ctx, engine| ctx.call(engine, me, module, call))?;
+	respond(&mut caller, result, out_ptr, out_len_ptr)
+}
+
+fn cap_drop<T: Config>(mut caller: Caller<'_, T>, cap: u64) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	let me = caller.data().me();
+	let result = nested(&mut caller, abi::FUEL_LIMIT_ALL, |ctx, engine| {
+		ctx.drop_capability(engine, me, cap)
+	})?;
+	Ok(result.map_or_else(|e| e.return_code(), |()| ReturnCode::Success).into())
+}
+
+/// Longest SCALE `Holder` a module may pass to `cap_transfer`.
+const MAX_HOLDER_LEN: u32 = 64;
+
+fn cap_transfer<T: Config>(
+	mut caller: Caller<'_, T>,
+	cap: u64,
+	holder_ptr: u32,
+	holder_len: u32,
+) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>().saturating_add(meter::cap_table::<T>(2, 3)))?;
+	if holder_len > MAX_HOLDER_LEN {
+		return Ok(ReturnCode::DecodeFailed.into());
+	}
+	let bytes = read(&mut caller, holder_ptr, holder_len)?;
+	let Ok(to) = HolderOf::<T>::decode_all(&mut &bytes[..]) else {
+		return Ok(ReturnCode::DecodeFailed.into());
+	};
+	if let Holder::Module(module) = to {
+		if !Modules::<T>::contains_key(module) {
+			return Ok(ReturnCode::ModuleNotFound.into());
+		}
+	}
+	let me = caller.data().me();
+	let result = capability::transfer::<T>(cap, &me, &to);
+	Ok(result.map_or_else(|e| e.return_code(), |()| ReturnCode::Success).into())
+}
+
+/// A linker with every host function of the ABI.
+pub(crate) fn linker<T: Config>(engine: &Engine) -> HostResult<Linker<HostState<T>>> {
+	let mut linker = Linker::new(engine);
+	let m = abi::IMPORT_MODULE;
+	linker
+		.func_wrap(m, "input", input::<T>)?
+		.func_wrap(m, "return_value", return_value::<T>)?
+		.func_wrap(m, "storage_get", storage_get::<T>)?
+		.func_wrap(m, "storage_set", storage_set::<T>)?
+		.func_wrap(m, "storage_clear", storage_clear::<T>)?
+		.func_wrap(m, "storage_next_key", storage_next_key::<T>)?
+		.func_wrap(m, "caller", caller_fn::<T>)?
+		.func_wrap(m, "module_id", module_id::<T>)?
+		.func_wrap(m, "module_version", module_version::<T>)?
+		.func_wrap(m, "block_number", block_number::<T>)?
+		.func_wrap(m, "fuel_left", fuel_left::<T>)?
+		.func_wrap(m, "deposit_event", deposit_event::<T>)?
+		.func_wrap(m, "debug_log", debug_log::<T>)?
+		.func_wrap(m, "hash_blake2_256", hash_blake2_256::<T>)?
+		.func_wrap(m, "sr25519_verify", sr25519_verify::<T>)?
+		.func_wrap(m, "module_lookup", module_lookup::<T>)?
+		.func_wrap(m, "cap_mint", cap_mint::<T>)?
+		.func_wrap(m, "cap_inspect", cap_inspect::<T>)?
+		.func_wrap(m, "cap_invoke", cap_invoke::<T>)?
+		.func_wrap(m, "call_module", call_module::<T>)?
+		.func_wrap(m, "cap_drop", cap_drop::<T>)?
+		.func_wrap(m, "cap_transfer", cap_transfer::<T>)?;
+	Ok(linker)
+}

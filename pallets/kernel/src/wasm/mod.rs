@@ -1,0 +1,235 @@
+//! The sandbox: wasmi configuration, code validation and running one frame.
+
+pub mod host;
+
+use crate::{
+	exec::{ExecContext, ExecError, FrameSpec, Trap},
+	storage::ModuleStorage,
+	Config, Error,
+};
+use host::{Exit, HostState, HostTrap};
+use kernel_primitives::{
+	abi::{self, Entry, ValueType},
+	envelope::Output,
+	Exports,
+};
+use polkadot_sdk::frame_support::traits::Get;
+use wasmi::{
+	CompilationMode, EnforcedLimits, Engine, ExternType, Module, StoreLimitsBuilder, TrapCode,
+	ValType,
+};
+
+/// Deepest Wasm function recursion a module may use.
+const MAX_RECURSION_DEPTH: usize = 1024;
+/// Largest value stack (in 64-bit cells) a frame may use.
+const MAX_STACK_HEIGHT: usize = 64 * 1024;
+/// Bytes per Wasm page.
+const PAGE_SIZE: usize = 64 * 1024;
+
+/// Why code was refused at deploy or upgrade.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CodeError {
+	/// Longer than `MaxCodeLen`.
+	TooLarge,
+	/// Not valid Wasm (or over wasmi's structural limits).
+	Invalid,
+	/// Uses floating point instructions or types.
+	FloatsNotAllowed,
+	/// Imports something that is not a kernel host function with the right signature.
+	ImportNotAllowed,
+	/// Lacks `memory` or a required entry point.
+	MissingExport,
+	/// An entry point is not a `() -> ()` function.
+	InvalidEntrySignature,
+	/// Its memory starts larger than `MaxMemoryPages`.
+	MemoryTooLarge,
+	/// No code was uploaded under the given hash.
+	NotFound,
+}
+
+impl<T: Config> From<CodeError> for Error<T> {
+	fn from(error: CodeError) -> Self {
+		match error {
+			CodeError::TooLarge => Error::CodeTooLarge,
+			CodeError::Invalid => Error::InvalidCode,
+			CodeError::FloatsNotAllowed => Error::FloatsNotAllowed,
+			CodeError::ImportNotAllowed => Error::ImportNotAllowed,
+			CodeError::MissingExport => Error::MissingRequiredExport,
+			CodeError::InvalidEntrySignature => Error::InvalidEntrySignature,
+			CodeError::MemoryTooLarge => Error::MemoryTooLarge,
+			CodeError::NotFound => Error::CodeNotFound,
+		}
+	}
+}
+
+/// What validation learnt about accepted code.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ValidCode {
+	/// The entry points it exports.
+	pub exports: Exports,
+	/// Whether it opted in to re-entry.
+	pub reentrant: bool,
+}
+
+fn config(floats: bool) -> wasmi::Config {
+	let mut config = wasmi::Config::default();
+	config
+		.consume_fuel(true)
+		.floats(floats)
+		.wasm_multi_memory(false)
+		.allow_start_fn(false)
+		.ignore_custom_sections(true)
+		.compilation_mode(CompilationMode::LazyTranslation)
+		.enforced_limits(EnforcedLimits::strict())
+		.set_max_recursion_depth(MAX_RECURSION_DEPTH)
+		.set_max_stack_height(MAX_STACK_HEIGHT);
+	config
+}
+
+/// The engine every frame runs on: fuel metering on, floats off, strict structural limits.
+pub fn engine() -> Engine {
+	Engine::new(&config(false))
+}
+
+/// Checks code before it is stored: size, Wasm validity, determinism (no floats), imports,
+/// memory and exports.
+pub fn validate<T: Config>(code: &[u8]) -> Result<ValidCode, CodeError> {
+	if code.len() > T::MaxCodeLen::get() as usize {
+		return Err(CodeError::TooLarge);
+	}
+	let module = Module::new(&engine(), code).map_err(|_| {
+		// Tell "uses floats" apart from "not Wasm at all": the same code validated with floats
+		// allowed passes only in the first case.
+		if Module::new(&Engine::new(&config(true)), code).is_ok() {
+			CodeError::FloatsNotAllowed
+		} else {
+			CodeError::Invalid
+		}
+	})?;
+	check_imports(&module)?;
+	check_exports::<T>(&module)
+}
+
+fn check_imports(module: &Module) -> Result<(), CodeError> {
+	for import in module.imports() {
+		let ExternType::Func(ty) = import.ty() else { return Err(CodeError::ImportNotAllowed) };
+		let declared = (import.module() == abi::IMPORT_MODULE)
+			.then(|| abi::host_function(import.name()))
+			.flatten()
+			.ok_or(CodeError::ImportNotAllowed)?;
+		if !same_types(declared.params, ty.params()) || !same_types(declared.results, ty.results())
+		{
+			return Err(CodeError::ImportNotAllowed);
+		}
+	}
+	Ok(())
+}
+
+fn same_types(declared: &[ValueType], actual: &[ValType]) -> bool {
+	declared.len() == actual.len() &&
+		declared.iter().zip(actual).all(|(d, a)| {
+			matches!((d, a), (ValueType::I32, ValType::I32) | (ValueType::I64, ValType::I64))
+		})
+}
+
+fn check_exports<T: Config>(module: &Module) -> Result<ValidCode, CodeError> {
+	let mut exports = Exports::default();
+	let mut reentrant = false;
+	let mut has_memory = false;
+	for export in module.exports() {
+		match (export.name(), export.ty()) {
+			(abi::MEMORY_EXPORT, ExternType::Memory(memory)) => {
+				if memory.minimum() > u64::from(T::MaxMemoryPages::get()) {
+					return Err(CodeError::MemoryTooLarge);
+				}
+				has_memory = true;
+			},
+			(abi::ALLOW_REENTRY_EXPORT, _) => reentrant = true,
+			(name, ty) =>
+				if let Some(entry) = Entry::from_export_name(name) {
+					let ExternType::Func(func) = ty else {
+						return Err(CodeError::InvalidEntrySignature)
+					};
+					if !func.params().is_empty() || !func.results().is_empty() {
+						return Err(CodeError::InvalidEntrySignature);
+					}
+					exports.insert(entry);
+				},
+		}
+	}
+	if !has_memory || Entry::REQUIRED.iter().any(|e| !exports.has(*e)) {
+		return Err(CodeError::MissingExport);
+	}
+	Ok(ValidCode { exports, reentrant })
+}
+
+/// Runs one frame of validated `code` and returns the context with the outcome. The context's
+/// `fuel` is the frame's budget on entry and what it left on return.
+pub(crate) fn execute<T: Config>(
+	engine: &Engine,
+	ctx: ExecContext<T>,
+	spec: FrameSpec<T>,
+	storage: ModuleStorage,
+	code: &[u8],
+) -> (ExecContext<T>, Result<Output, ExecError>) {
+	let entry = spec.entry;
+	let fuel = ctx.fuel;
+	let limits = StoreLimitsBuilder::new()
+		.memory_size(T::MaxMemoryPages::get() as usize * PAGE_SIZE)
+		.memories(1)
+		.instances(1)
+		.tables(16)
+		.table_elements(4096)
+		.build();
+	let mut store = wasmi::Store::new(engine, HostState::new(ctx, spec, storage, limits));
+	store.limiter(|state| &mut state.limits);
+
+	let result = instantiate_and_run::<T>(&mut store, code, entry, fuel);
+
+	let fuel_left = store.get_fuel().unwrap_or(0);
+	let state = store.into_data();
+	let (mut ctx, exit) = state.finish();
+	ctx.fuel = fuel_left;
+	(ctx, classify(result, exit))
+}
+
+fn instantiate_and_run<T: Config>(
+	store: &mut wasmi::Store<HostState<T>>,
+	code: &[u8],
+	entry: Entry,
+	fuel: u64,
+) -> Result<(), wasmi::Error> {
+	store.set_fuel(fuel)?;
+	let module = Module::new(store.engine(), code)?;
+	let linker = host::linker::<T>(store.engine())?;
+	let instance = linker.instantiate_and_start(&mut *store, &module)?;
+	let memory = instance
+		.get_memory(&*store, abi::MEMORY_EXPORT)
+		.ok_or_else(|| wasmi::Error::host(HostTrap::Fail(ExecError::Trapped(Trap::Instantiation))))?;
+	store.data_mut().memory = Some(memory);
+	let func = instance.get_typed_func::<(), ()>(&*store, entry.export_name())?;
+	func.call(&mut *store, ())
+}
+
+/// Turns the wasmi result and what the module handed to `return_value` into the frame outcome.
+fn classify(result: Result<(), wasmi::Error>, exit: Option<Exit>) -> Result<Output, ExecError> {
+	let error = match result {
+		Ok(()) => return Ok(Output::default()),
+		Err(error) => error,
+	};
+	if let Some(trap) = error.downcast_ref::<HostTrap>() {
+		return match (trap, exit) {
+			(HostTrap::Exit, Some(Exit::Return(output))) => Ok(output),
+			(HostTrap::Exit, Some(Exit::Revert(data))) => Err(ExecError::Reverted(data)),
+			(HostTrap::Exit, None) => Err(ExecError::Trapped(Trap::Wasm)),
+			(HostTrap::Fail(error), _) => Err(error.clone()),
+		};
+	}
+	match error.as_trap_code() {
+		Some(TrapCode::OutOfFuel) => Err(ExecError::OutOfFuel),
+		_ => {
+			log::debug!(target: crate::LOG_TARGET, "module trapped: {error}");
+			Err(ExecError::Trapped(Trap::Wasm))
+		},
+	}
+}

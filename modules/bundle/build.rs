@@ -6,100 +6,85 @@
 //! `<workspace>/target/modules`, shared by every build of this crate so it compiles once.
 
 use std::{
-    env, fs,
-    path::{Path, PathBuf},
-    process::Command,
+	env, fs,
+	path::{Path, PathBuf},
+	process::Command,
 };
 
 /// The module crates and the file name their Wasm gets.
-const MODULES: &[(&str, &str)] = &[
-    ("module_balance", "balance.wasm"),
-    ("module_tester", "tester.wasm"),
-];
+const MODULES: &[(&str, &str)] =
+	&[("module_balance", "balance.wasm"), ("module_tester", "tester.wasm")];
 
 /// Environment variables of the outer build that must not leak into the modules' build.
 const SCRUBBED: &[&str] = &[
-    "RUSTFLAGS",
-    "CARGO_ENCODED_RUSTFLAGS",
-    "CARGO_BUILD_RUSTFLAGS",
-    "CARGO_TARGET_DIR",
-    "CARGO_BUILD_TARGET",
-    "CARGO_BUILD_TARGET_DIR",
-    "RUSTC_WRAPPER",
-    "RUSTC_WORKSPACE_WRAPPER",
-    "CARGO_PROFILE_RELEASE_PANIC",
-    "CARGO_PROFILE_RELEASE_LTO",
+	"RUSTFLAGS",
+	"CARGO_ENCODED_RUSTFLAGS",
+	"CARGO_BUILD_RUSTFLAGS",
+	"CARGO_TARGET_DIR",
+	"CARGO_BUILD_TARGET",
+	"CARGO_BUILD_TARGET_DIR",
+	"RUSTC_WRAPPER",
+	"RUSTC_WORKSPACE_WRAPPER",
+	"CARGO_PROFILE_RELEASE_PANIC",
+	"CARGO_PROFILE_RELEASE_LTO",
 ];
 
 fn main() {
-    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
-    let modules_dir = manifest_dir
-        .parent()
-        .expect("bundle lives in modules/")
-        .to_path_buf();
-    let workspace_root = modules_dir
-        .parent()
-        .expect("modules/ lives in the workspace");
-    let target_dir = workspace_root.join("target").join("modules");
-    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("set by cargo"));
+	let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
+	let modules_dir = manifest_dir.parent().expect("bundle lives in modules/").to_path_buf();
+	let workspace_root = modules_dir.parent().expect("modules/ lives in the workspace");
+	let target_dir = workspace_root.join("target").join("modules");
+	let out_dir = PathBuf::from(env::var("OUT_DIR").expect("set by cargo"));
 
-    watch(&modules_dir);
-    watch(&workspace_root.join("primitives"));
+	watch(&modules_dir);
+	watch(&workspace_root.join("primitives"));
 
-    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut command = Command::new(cargo);
-    command
-        .current_dir(&modules_dir)
-        .args([
-            "build",
-            "--release",
-            "--locked",
-            "--target",
-            "wasm32-unknown-unknown",
-        ])
-        .arg("--target-dir")
-        .arg(&target_dir);
-    for var in SCRUBBED {
-        command.env_remove(var);
-    }
-    for (key, _) in env::vars() {
-        if key.starts_with("CARGO_UNSTABLE_") || key.starts_with("CARGO_PROFILE_") {
-            command.env_remove(key);
-        }
-    }
-    let status = command
-        .status()
-        .expect("cannot run cargo to build the process modules");
-    if !status.success() {
-        panic!(
-            "building the process modules failed; is the `wasm32-unknown-unknown` target \
+	let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+	let mut command = Command::new(cargo);
+	command
+		.current_dir(&modules_dir)
+		.args(["build", "--release", "--locked", "--target", "wasm32-unknown-unknown"])
+		.arg("--target-dir")
+		.arg(&target_dir);
+	for var in SCRUBBED {
+		command.env_remove(var);
+	}
+	for (key, _) in env::vars() {
+		if key.starts_with("CARGO_UNSTABLE_") || key.starts_with("CARGO_PROFILE_") {
+			command.env_remove(key);
+		}
+	}
+	let status = command.status().expect("cannot run cargo to build the process modules");
+	if !status.success() {
+		panic!(
+			"building the process modules failed; is the `wasm32-unknown-unknown` target \
 			 installed? (`rustup target add wasm32-unknown-unknown`)"
-        );
-    }
+		);
+	}
 
-    let built = target_dir.join("wasm32-unknown-unknown").join("release");
-    for (crate_name, file) in MODULES {
-        let from = built.join(format!("{crate_name}.wasm"));
-        fs::copy(&from, out_dir.join(file))
-            .unwrap_or_else(|e| panic!("missing {}: {e}", from.display()));
-    }
+	let built = target_dir.join("wasm32-unknown-unknown").join("release");
+	for (crate_name, file) in MODULES {
+		let from = built.join(format!("{crate_name}.wasm"));
+		fs::copy(&from, out_dir.join(file))
+			.unwrap_or_else(|e| panic!("missing {}: {e}", from.display()));
+	}
 }
 
 /// Reruns the build script when anything under `dir` (but build output) changes.
 fn watch(dir: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name();
-        if name == "target" || name == "bundle" {
-            continue;
-        }
-        if path.is_dir() {
-            watch(&path);
-        } else {
-            println!("cargo:rerun-if-changed={}", path.display());
-        }
-    }
+	let Ok(entries) = fs::read_dir(dir) else {
+		return;
+	};
+	for entry in entries.flatten() {
+		let path = entry.path();
+		let name = entry.file_name();
+		if name == "target" || name == "bundle" {
+			continue;
+		}
+		if path.is_dir() {
+			watch(&path);
+		} else {
+			println!("cargo:rerun-if-changed={}", path.display());
+		}
+	}
 }

@@ -46,152 +46,152 @@ pub const FUEL_LIMIT_ALL: u64 = 0;
 #[derive(Clone, Copy, PartialEq, Eq, Debug, codec::Encode, codec::Decode, scale_info::TypeInfo)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Entry {
-    /// Runs once at deploy with [`crate::envelope::InitInput`]. Required.
-    Init,
-    /// Public functions with [`crate::envelope::CallInput`]; consumes no capability. Required.
-    Call,
-    /// Handles an invocation of a capability the module created, with
-    /// [`crate::envelope::InvokeInput`].
-    Invoke,
-    /// Accepts or rejects a user request, with [`crate::envelope::RequestInput`]; the output data
-    /// becomes the new capability's data.
-    ValidateRequest,
-    /// Told that a capability it created was dropped, with [`crate::envelope::DropInput`].
-    OnDrop,
-    /// Runs after an upgrade with [`crate::envelope::MigrateInput`].
-    Migrate,
-    /// Runs once per block with [`crate::envelope::BlockInput`], within the block's budget.
-    OnBlock,
-    /// Off-chain: run by execution engines after a block that changed the module's state.
-    OnStateChange,
-    /// Off-chain: answers HTTP requests to `/modules/{module}/{path}` on an execution engine.
-    OnHttpRequest,
+	/// Runs once at deploy with [`crate::envelope::InitInput`]. Required.
+	Init,
+	/// Public functions with [`crate::envelope::CallInput`]; consumes no capability. Required.
+	Call,
+	/// Handles an invocation of a capability the module created, with
+	/// [`crate::envelope::InvokeInput`].
+	Invoke,
+	/// Accepts or rejects a user request, with [`crate::envelope::RequestInput`]; the output data
+	/// becomes the new capability's data.
+	ValidateRequest,
+	/// Told that a capability it created was dropped, with [`crate::envelope::DropInput`].
+	OnDrop,
+	/// Runs after an upgrade with [`crate::envelope::MigrateInput`].
+	Migrate,
+	/// Runs once per block with [`crate::envelope::BlockInput`], within the block's budget.
+	OnBlock,
+	/// Off-chain: run by execution engines after a block that changed the module's state.
+	OnStateChange,
+	/// Off-chain: answers HTTP requests to `/modules/{module}/{path}` on an execution engine.
+	OnHttpRequest,
 }
 
 impl Entry {
-    /// Every entry, in a fixed order.
-    pub const ALL: [Entry; 9] = [
-        Entry::Init,
-        Entry::Call,
-        Entry::Invoke,
-        Entry::ValidateRequest,
-        Entry::OnDrop,
-        Entry::Migrate,
-        Entry::OnBlock,
-        Entry::OnStateChange,
-        Entry::OnHttpRequest,
-    ];
+	/// Every entry, in a fixed order.
+	pub const ALL: [Entry; 9] = [
+		Entry::Init,
+		Entry::Call,
+		Entry::Invoke,
+		Entry::ValidateRequest,
+		Entry::OnDrop,
+		Entry::Migrate,
+		Entry::OnBlock,
+		Entry::OnStateChange,
+		Entry::OnHttpRequest,
+	];
 
-    /// Entries every module must export.
-    pub const REQUIRED: [Entry; 2] = [Entry::Init, Entry::Call];
+	/// Entries every module must export.
+	pub const REQUIRED: [Entry; 2] = [Entry::Init, Entry::Call];
 
-    /// The Wasm export name.
-    pub const fn export_name(self) -> &'static str {
-        match self {
-            Entry::Init => "init",
-            Entry::Call => "call",
-            Entry::Invoke => "invoke",
-            Entry::ValidateRequest => "validate_request",
-            Entry::OnDrop => "on_drop",
-            Entry::Migrate => "migrate",
-            Entry::OnBlock => "on_block",
-            Entry::OnStateChange => "on_state_change",
-            Entry::OnHttpRequest => "on_http_request",
-        }
-    }
+	/// The Wasm export name.
+	pub const fn export_name(self) -> &'static str {
+		match self {
+			Entry::Init => "init",
+			Entry::Call => "call",
+			Entry::Invoke => "invoke",
+			Entry::ValidateRequest => "validate_request",
+			Entry::OnDrop => "on_drop",
+			Entry::Migrate => "migrate",
+			Entry::OnBlock => "on_block",
+			Entry::OnStateChange => "on_state_change",
+			Entry::OnHttpRequest => "on_http_request",
+		}
+	}
 
-    /// The entry exported under `name`, if any.
-    pub fn from_export_name(name: &str) -> Option<Entry> {
-        Entry::ALL.iter().copied().find(|e| e.export_name() == name)
-    }
+	/// The entry exported under `name`, if any.
+	pub fn from_export_name(name: &str) -> Option<Entry> {
+		Entry::ALL.iter().copied().find(|e| e.export_name() == name)
+	}
 
-    /// The entry's bit in [`crate::Exports`].
-    pub const fn bit(self) -> u32 {
-        1 << (self as u32)
-    }
+	/// The entry's bit in [`crate::Exports`].
+	pub const fn bit(self) -> u32 {
+		1 << (self as u32)
+	}
 
-    /// Whether the entry runs off-chain only, on execution engines.
-    pub const fn is_offchain(self) -> bool {
-        matches!(self, Entry::OnStateChange | Entry::OnHttpRequest)
-    }
+	/// Whether the entry runs off-chain only, on execution engines.
+	pub const fn is_offchain(self) -> bool {
+		matches!(self, Entry::OnStateChange | Entry::OnHttpRequest)
+	}
 }
 
 /// The result of a host function, as the `u32` it returns.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[repr(u32)]
 pub enum ReturnCode {
-    /// It worked.
-    Success = 0,
-    /// The storage key (or, for `storage_next_key`, any further key) does not exist.
-    KeyNotFound = 1,
-    /// The output buffer is too small; the needed length was written to `out_len_ptr`.
-    OutputTooSmall = 2,
-    /// No capability has this id: never minted, or already invoked, dropped or consumed.
-    CapabilityNotFound = 3,
-    /// The capability exists but the calling module does not hold it.
-    NotHolder = 4,
-    /// The capability's creator module was destroyed: it can only be dropped.
-    CreatorDestroyed = 5,
-    /// No module has this id or name.
-    ModuleNotFound = 6,
-    /// The callee does not export the entry point the operation needs.
-    EntryNotExported = 7,
-    /// The callee reverted; the output buffer holds its revert data. Its effects were undone.
-    CalleeReverted = 8,
-    /// The callee trapped (a Wasm trap or a kernel limit). Its effects were undone.
-    CalleeTrapped = 9,
-    /// The callee ran out of fuel (the limit given to the call, or all of it). Its effects were
-    /// undone.
-    CalleeOutOfFuel = 10,
-    /// The callee is already on the call stack and does not allow re-entry.
-    ReentryDenied = 11,
-    /// The call would exceed the kernel's maximum call depth.
-    CallDepthExceeded = 12,
-    /// The bytes given could not be decoded as the expected envelope.
-    DecodeFailed = 13,
-    /// More capabilities were passed or returned than the kernel allows in one call.
-    TooManyCapabilities = 14,
-    /// The signature does not verify.
-    InvalidSignature = 15,
-    /// The operation is not available in this context (for example an off-chain function
-    /// called on-chain).
-    NotAllowed = 16,
-    /// Data exceeded the kernel's size limit for it.
-    TooLarge = 17,
+	/// It worked.
+	Success = 0,
+	/// The storage key (or, for `storage_next_key`, any further key) does not exist.
+	KeyNotFound = 1,
+	/// The output buffer is too small; the needed length was written to `out_len_ptr`.
+	OutputTooSmall = 2,
+	/// No capability has this id: never minted, or already invoked, dropped or consumed.
+	CapabilityNotFound = 3,
+	/// The capability exists but the calling module does not hold it.
+	NotHolder = 4,
+	/// The capability's creator module was destroyed: it can only be dropped.
+	CreatorDestroyed = 5,
+	/// No module has this id or name.
+	ModuleNotFound = 6,
+	/// The callee does not export the entry point the operation needs.
+	EntryNotExported = 7,
+	/// The callee reverted; the output buffer holds its revert data. Its effects were undone.
+	CalleeReverted = 8,
+	/// The callee trapped (a Wasm trap or a kernel limit). Its effects were undone.
+	CalleeTrapped = 9,
+	/// The callee ran out of fuel (the limit given to the call, or all of it). Its effects were
+	/// undone.
+	CalleeOutOfFuel = 10,
+	/// The callee is already on the call stack and does not allow re-entry.
+	ReentryDenied = 11,
+	/// The call would exceed the kernel's maximum call depth.
+	CallDepthExceeded = 12,
+	/// The bytes given could not be decoded as the expected envelope.
+	DecodeFailed = 13,
+	/// More capabilities were passed or returned than the kernel allows in one call.
+	TooManyCapabilities = 14,
+	/// The signature does not verify.
+	InvalidSignature = 15,
+	/// The operation is not available in this context (for example an off-chain function
+	/// called on-chain).
+	NotAllowed = 16,
+	/// Data exceeded the kernel's size limit for it.
+	TooLarge = 17,
 }
 
 impl ReturnCode {
-    /// The code for a raw `u32`, if it is one.
-    pub fn from_u32(code: u32) -> Option<ReturnCode> {
-        use ReturnCode::*;
-        const CODES: [ReturnCode; 18] = [
-            Success,
-            KeyNotFound,
-            OutputTooSmall,
-            CapabilityNotFound,
-            NotHolder,
-            CreatorDestroyed,
-            ModuleNotFound,
-            EntryNotExported,
-            CalleeReverted,
-            CalleeTrapped,
-            CalleeOutOfFuel,
-            ReentryDenied,
-            CallDepthExceeded,
-            DecodeFailed,
-            TooManyCapabilities,
-            InvalidSignature,
-            NotAllowed,
-            TooLarge,
-        ];
-        CODES.get(code as usize).copied()
-    }
+	/// The code for a raw `u32`, if it is one.
+	pub fn from_u32(code: u32) -> Option<ReturnCode> {
+		use ReturnCode::*;
+		const CODES: [ReturnCode; 18] = [
+			Success,
+			KeyNotFound,
+			OutputTooSmall,
+			CapabilityNotFound,
+			NotHolder,
+			CreatorDestroyed,
+			ModuleNotFound,
+			EntryNotExported,
+			CalleeReverted,
+			CalleeTrapped,
+			CalleeOutOfFuel,
+			ReentryDenied,
+			CallDepthExceeded,
+			DecodeFailed,
+			TooManyCapabilities,
+			InvalidSignature,
+			NotAllowed,
+			TooLarge,
+		];
+		CODES.get(code as usize).copied()
+	}
 }
 
 impl From<ReturnCode> for u32 {
-    fn from(code: ReturnCode) -> u32 {
-        code as u32
-    }
+	fn from(code: ReturnCode) -> u32 {
+		code as u32
+	}
 }
 
 /// Calls `$callback!` with the list of host functions: the one definition of the import
@@ -277,32 +277,32 @@ macro_rules! host_functions {
 /// A host function's Wasm value type, as the kernel checks imports against it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ValueType {
-    /// `u32`, Wasm `i32`.
-    I32,
-    /// `u64`, Wasm `i64`.
-    I64,
+	/// `u32`, Wasm `i32`.
+	I32,
+	/// `u64`, Wasm `i64`.
+	I64,
 }
 
 /// A host function's name and Wasm signature.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct HostFunction {
-    /// The import name.
-    pub name: &'static str,
-    /// Parameter types.
-    pub params: &'static [ValueType],
-    /// Result types (empty or one).
-    pub results: &'static [ValueType],
+	/// The import name.
+	pub name: &'static str,
+	/// Parameter types.
+	pub params: &'static [ValueType],
+	/// Result types (empty or one).
+	pub results: &'static [ValueType],
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __abi_value_type {
-    (u32) => {
-        $crate::abi::ValueType::I32
-    };
-    (u64) => {
-        $crate::abi::ValueType::I64
-    };
+	(u32) => {
+		$crate::abi::ValueType::I32
+	};
+	(u64) => {
+		$crate::abi::ValueType::I64
+	};
 }
 
 macro_rules! signature_table {
@@ -327,49 +327,42 @@ crate::host_functions!(signature_table);
 
 /// The host function named `name`, if there is one.
 pub fn host_function(name: &str) -> Option<&'static HostFunction> {
-    HOST_FUNCTIONS.iter().find(|f| f.name == name)
+	HOST_FUNCTIONS.iter().find(|f| f.name == name)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+	use super::*;
 
-    #[test]
-    fn return_codes_round_trip() {
-        for raw in 0..32u32 {
-            if let Some(code) = ReturnCode::from_u32(raw) {
-                assert_eq!(u32::from(code), raw);
-            }
-        }
-        assert_eq!(ReturnCode::from_u32(17), Some(ReturnCode::TooLarge));
-        assert_eq!(ReturnCode::from_u32(18), None);
-    }
+	#[test]
+	fn return_codes_round_trip() {
+		for raw in 0..32u32 {
+			if let Some(code) = ReturnCode::from_u32(raw) {
+				assert_eq!(u32::from(code), raw);
+			}
+		}
+		assert_eq!(ReturnCode::from_u32(17), Some(ReturnCode::TooLarge));
+		assert_eq!(ReturnCode::from_u32(18), None);
+	}
 
-    #[test]
-    fn host_function_names_are_unique() {
-        for (i, f) in HOST_FUNCTIONS.iter().enumerate() {
-            assert!(
-                HOST_FUNCTIONS[i + 1..].iter().all(|g| g.name != f.name),
-                "{}",
-                f.name
-            );
-        }
-        let invoke = host_function("cap_invoke").expect("declared");
-        assert_eq!(invoke.params.len(), 6);
-        assert_eq!(invoke.params[0], ValueType::I64);
-        assert_eq!(invoke.results, &[ValueType::I32]);
-        assert!(host_function("return_value")
-            .expect("declared")
-            .results
-            .is_empty());
-    }
+	#[test]
+	fn host_function_names_are_unique() {
+		for (i, f) in HOST_FUNCTIONS.iter().enumerate() {
+			assert!(HOST_FUNCTIONS[i + 1..].iter().all(|g| g.name != f.name), "{}", f.name);
+		}
+		let invoke = host_function("cap_invoke").expect("declared");
+		assert_eq!(invoke.params.len(), 6);
+		assert_eq!(invoke.params[0], ValueType::I64);
+		assert_eq!(invoke.results, &[ValueType::I32]);
+		assert!(host_function("return_value").expect("declared").results.is_empty());
+	}
 
-    #[test]
-    fn entries_have_distinct_bits_and_names() {
-        for (i, e) in Entry::ALL.iter().enumerate() {
-            assert_eq!(Entry::from_export_name(e.export_name()), Some(*e));
-            assert_eq!(e.bit(), 1 << i);
-        }
-        assert_eq!(Entry::from_export_name("memory"), None);
-    }
+	#[test]
+	fn entries_have_distinct_bits_and_names() {
+		for (i, e) in Entry::ALL.iter().enumerate() {
+			assert_eq!(Entry::from_export_name(e.export_name()), Some(*e));
+			assert_eq!(e.bit(), 1 << i);
+		}
+		assert_eq!(Entry::from_export_name("memory"), None);
+	}
 }

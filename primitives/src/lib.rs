@@ -40,66 +40,66 @@ pub type AccountIdBytes = [u8; 32];
 
 /// Who holds a capability or makes a call: an account or a process module.
 #[derive(
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    MaxEncodedLen,
-    TypeInfo,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Debug,
 )]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Holder<AccountId> {
-    /// An account, typically the signer of a transaction.
-    Account(AccountId),
-    /// A process module.
-    Module(ModuleId),
+	/// An account, typically the signer of a transaction.
+	Account(AccountId),
+	/// A process module.
+	Module(ModuleId),
 }
 
 impl<AccountId> Holder<AccountId> {
-    /// The module id if this holder is a module.
-    pub fn as_module(&self) -> Option<ModuleId> {
-        match self {
-            Holder::Module(id) => Some(*id),
-            Holder::Account(_) => None,
-        }
-    }
+	/// The module id if this holder is a module.
+	pub fn as_module(&self) -> Option<ModuleId> {
+		match self {
+			Holder::Module(id) => Some(*id),
+			Holder::Account(_) => None,
+		}
+	}
 
-    /// The account if this holder is an account.
-    pub fn as_account(&self) -> Option<&AccountId> {
-        match self {
-            Holder::Account(who) => Some(who),
-            Holder::Module(_) => None,
-        }
-    }
+	/// The account if this holder is an account.
+	pub fn as_account(&self) -> Option<&AccountId> {
+		match self {
+			Holder::Account(who) => Some(who),
+			Holder::Module(_) => None,
+		}
+	}
 }
 
 /// Who minted a capability and therefore runs its handlers.
 #[derive(
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    MaxEncodedLen,
-    TypeInfo,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Debug,
 )]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Creator {
-    /// The kernel itself: the `system::*` capabilities (see [`system::SystemCap`]).
-    System,
-    /// A process module; its `invoke` export handles the capability.
-    Module(ModuleId),
+	/// The kernel itself: the `system::*` capabilities (see [`system::SystemCap`]).
+	System,
+	/// A process module; its `invoke` export handles the capability.
+	Module(ModuleId),
 }
 
 /// A capability as the kernel records it.
@@ -107,42 +107,42 @@ pub enum Creator {
 /// The kernel never changes `data`; only `holder` changes, when the capability is passed. A
 /// capability disappears when it is invoked, dropped or consumed by its creator.
 #[derive(
-    Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
 )]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Capability<AccountId, Data> {
-    /// Who may invoke, pass or drop it.
-    pub holder: Holder<AccountId>,
-    /// Who minted it and handles its invocations.
-    pub creator: Creator,
-    /// Opaque bytes meaningful to the creator.
-    pub data: Data,
-    /// The creator's code version when the capability was minted.
-    pub creator_version: Version,
-    /// The capability this one was derived from (minted while handling an invocation of the
-    /// parent), if any: the lineage that lets a creator later revoke a whole subtree.
-    pub parent: Option<CapId>,
+	/// Who may invoke, pass or drop it.
+	pub holder: Holder<AccountId>,
+	/// Who minted it and handles its invocations.
+	pub creator: Creator,
+	/// Opaque bytes meaningful to the creator.
+	pub data: Data,
+	/// The creator's code version when the capability was minted.
+	pub creator_version: Version,
+	/// The capability this one was derived from (minted while handling an invocation of the
+	/// parent), if any: the lineage that lets a creator later revoke a whole subtree.
+	pub parent: Option<CapId>,
 }
 
 /// How a transaction or a module names a capability it passes to a call.
 #[derive(
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    MaxEncodedLen,
-    TypeInfo,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum CapRef {
-    /// A capability the caller already holds.
-    Held(CapId),
-    /// The capability created by the transaction's request at this index (see [`Request`]).
-    Request(u32),
+	/// A capability the caller already holds.
+	Held(CapId),
+	/// The capability created by the transaction's request at this index (see [`Request`]).
+	Request(u32),
 }
 
 /// A user request: "module, please grant me a capability with this data".
@@ -151,46 +151,46 @@ pub enum CapRef {
 /// the signer; an accepted request becomes a capability held by the signer and usable as an
 /// argument of the same call through [`CapRef::Request`].
 #[derive(
-    Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
 )]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Request<Data> {
-    /// The module asked to create the capability.
-    pub module: ModuleId,
-    /// What is asked for, in the module's own encoding.
-    pub data: Data,
+	/// The module asked to create the capability.
+	pub module: ModuleId,
+	/// What is asked for, in the module's own encoding.
+	pub data: Data,
 }
 
 /// The exports a module has, as a bit set over [`abi::export`].
 #[derive(
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    MaxEncodedLen,
-    TypeInfo,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Default,
+	Debug,
 )]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Exports(pub u32);
 
 impl Exports {
-    /// Whether `entry` is exported.
-    pub fn has(&self, entry: abi::Entry) -> bool {
-        self.0 & entry.bit() != 0
-    }
+	/// Whether `entry` is exported.
+	pub fn has(&self, entry: abi::Entry) -> bool {
+		self.0 & entry.bit() != 0
+	}
 
-    /// Marks `entry` as exported.
-    pub fn insert(&mut self, entry: abi::Entry) {
-        self.0 |= entry.bit();
-    }
+	/// Marks `entry` as exported.
+	pub fn insert(&mut self, entry: abi::Entry) {
+		self.0 |= entry.bit();
+	}
 
-    /// The exported entries, in [`abi::Entry::ALL`] order.
-    pub fn entries(&self) -> impl Iterator<Item = abi::Entry> + '_ {
-        abi::Entry::ALL.iter().copied().filter(|e| self.has(*e))
-    }
+	/// The exported entries, in [`abi::Entry::ALL`] order.
+	pub fn entries(&self) -> impl Iterator<Item = abi::Entry> + '_ {
+		abi::Entry::ALL.iter().copied().filter(|e| self.has(*e))
+	}
 }

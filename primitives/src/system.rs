@@ -25,48 +25,48 @@ pub const DESTROY: &[u8] = b"destroy";
 
 /// The data of a system capability.
 #[derive(
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    MaxEncodedLen,
-    TypeInfo,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum SystemCap {
-    /// May replace the module's code.
-    Upgradable(ModuleId),
-    /// May remove the module.
-    Destroy(ModuleId),
+	/// May replace the module's code.
+	Upgradable(ModuleId),
+	/// May remove the module.
+	Destroy(ModuleId),
 }
 
 impl SystemCap {
-    /// The module the capability governs.
-    pub fn module(&self) -> ModuleId {
-        match self {
-            SystemCap::Upgradable(m) | SystemCap::Destroy(m) => *m,
-        }
-    }
+	/// The module the capability governs.
+	pub fn module(&self) -> ModuleId {
+		match self {
+			SystemCap::Upgradable(m) | SystemCap::Destroy(m) => *m,
+		}
+	}
 }
 
 /// Parameters of `upgrade`.
 #[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct UpgradeParams {
-    /// The new code: the Wasm itself, or the hash of code uploaded with `upload_code`.
-    pub code: CodeSource,
-    /// Parameters for the module's `migrate` entry.
-    pub migrate_params: Vec<u8>,
+	/// The new code: the Wasm itself, or the hash of code uploaded with `upload_code`.
+	pub code: CodeSource,
+	/// Parameters for the module's `migrate` entry.
+	pub migrate_params: Vec<u8>,
 }
 
 /// Where new code comes from.
 #[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub enum CodeSource {
-    /// The Wasm bytes.
-    Code(Vec<u8>),
-    /// The BLAKE2b-256 hash of code staged with `upload_code`.
-    Hash([u8; 32]),
+	/// The Wasm bytes.
+	Code(Vec<u8>),
+	/// The BLAKE2b-256 hash of code staged with `upload_code`.
+	Hash([u8; 32]),
 }

@@ -14,7 +14,7 @@ extern crate alloc;
 
 use kernel_sdk::prelude::*;
 use module_interfaces::balance::{
-    function as f, Account, Balance, BalanceCap, Endowments, Event, SlashArgs,
+	function as f, Account, Balance, BalanceCap, Endowments, Event, SlashArgs,
 };
 
 /// The module.
@@ -28,175 +28,146 @@ const TOTAL_ISSUANCE: Value<Balance> = Value::new(b"total");
 const SYSTEM_CAPS: Value<(Cap, Cap)> = Value::new(b"system");
 
 impl Module for BalanceModule {
-    fn init(init: Init) -> Result<Output> {
-        let endowments: Endowments = if init.params.is_empty() {
-            Vec::new()
-        } else {
-            init.args()?
-        };
-        for (who, amount) in endowments {
-            ACCOUNTS.mutate(&who, |account| {
-                account.free = account.free.saturating_add(amount)
-            });
-            TOTAL_ISSUANCE.mutate(|total| *total = total.saturating_add(amount));
-        }
-        SYSTEM_CAPS.set(&(init.upgradable, init.destroy));
-        Ok(Output::none())
-    }
+	fn init(init: Init) -> Result<Output> {
+		let endowments: Endowments = if init.params.is_empty() { Vec::new() } else { init.args()? };
+		for (who, amount) in endowments {
+			ACCOUNTS.mutate(&who, |account| account.free = account.free.saturating_add(amount));
+			TOTAL_ISSUANCE.mutate(|total| *total = total.saturating_add(amount));
+		}
+		SYSTEM_CAPS.set(&(init.upgradable, init.destroy));
+		Ok(Output::none())
+	}
 
-    fn call(call: Call) -> Result<Output> {
-        match call.function() {
-            f::TRANSFER => {
-                let (to, amount): (Holder, Balance) = call.args()?;
-                let from = env::caller().ok_or(Error::BadOrigin)?;
-                debit_free(&from, amount)?;
-                credit(&to, amount);
-                env::emit(&Event::Transferred { from, to, amount });
-                Ok(Output::none())
-            }
-            f::ACCOUNT => {
-                let who: Holder = call.args()?;
-                Ok(Output::value(&ACCOUNTS.get_or_default(&who)))
-            }
-            f::TOTAL_ISSUANCE => Ok(Output::value(&TOTAL_ISSUANCE.get_or_default())),
-            f::DESCRIBE => {
-                let id: CapId = call.args()?;
-                Ok(Output::value(&describe(Cap::from_id(id))))
-            }
-            _ => Err(Error::UnknownFunction),
-        }
-    }
+	fn call(call: Call) -> Result<Output> {
+		match call.function() {
+			f::TRANSFER => {
+				let (to, amount): (Holder, Balance) = call.args()?;
+				let from = env::caller().ok_or(Error::BadOrigin)?;
+				debit_free(&from, amount)?;
+				credit(&to, amount);
+				env::emit(&Event::Transferred { from, to, amount });
+				Ok(Output::none())
+			},
+			f::ACCOUNT => {
+				let who: Holder = call.args()?;
+				Ok(Output::value(&ACCOUNTS.get_or_default(&who)))
+			},
+			f::TOTAL_ISSUANCE => Ok(Output::value(&TOTAL_ISSUANCE.get_or_default())),
+			f::DESCRIBE => {
+				let id: CapId = call.args()?;
+				Ok(Output::value(&describe(Cap::from_id(id))))
+			},
+			_ => Err(Error::UnknownFunction),
+		}
+	}
 
-    fn invoke(invocation: Invocation) -> Result<Output> {
-        let cap: BalanceCap = invocation.data()?;
-        let call = &invocation.call;
-        match (call.function(), cap) {
-            (f::SLASH, BalanceCap::Slashable { account, amount }) => {
-                let args: SlashArgs = call.args()?;
-                let rest = amount
-                    .checked_sub(args.amount)
-                    .ok_or(Error::Msg("slash exceeds capability"))?;
-                debit_locked(&account, args.amount)?;
-                match &args.beneficiary {
-                    Some(to) => credit(to, args.amount),
-                    None => TOTAL_ISSUANCE.mutate(|t| *t = t.saturating_sub(args.amount)),
-                }
-                env::emit(&Event::Slashed {
-                    account,
-                    amount: args.amount,
-                    beneficiary: args.beneficiary,
-                });
-                Ok(residual(BalanceCap::Slashable {
-                    account,
-                    amount: rest,
-                }))
-            }
-            (f::SPLIT, BalanceCap::Slashable { account, amount }) => {
-                let part: Balance = call.args()?;
-                if part == 0 || part >= amount {
-                    return Err(Error::Msg("split must leave two non-empty parts"));
-                }
-                let first = Cap::mint(&BalanceCap::Slashable {
-                    account,
-                    amount: part,
-                });
-                let second = Cap::mint(&BalanceCap::Slashable {
-                    account,
-                    amount: amount - part,
-                });
-                Ok(Output::none().with_cap(first).with_cap(second))
-            }
-            (f::TRANSFER, BalanceCap::Transferable { account, amount }) => {
-                let (to, value): (Holder, Balance) = call.args()?;
-                let rest = amount
-                    .checked_sub(value)
-                    .ok_or(Error::Msg("transfer exceeds capability"))?;
-                debit_locked(&account, value)?;
-                credit(&to, value);
-                env::emit(&Event::Transferred {
-                    from: Holder::Account(account),
-                    to,
-                    amount: value,
-                });
-                Ok(residual(BalanceCap::Transferable {
-                    account,
-                    amount: rest,
-                }))
-            }
-            _ => Err(Error::UnknownFunction),
-        }
-    }
+	fn invoke(invocation: Invocation) -> Result<Output> {
+		let cap: BalanceCap = invocation.data()?;
+		let call = &invocation.call;
+		match (call.function(), cap) {
+			(f::SLASH, BalanceCap::Slashable { account, amount }) => {
+				let args: SlashArgs = call.args()?;
+				let rest = amount
+					.checked_sub(args.amount)
+					.ok_or(Error::Msg("slash exceeds capability"))?;
+				debit_locked(&account, args.amount)?;
+				match &args.beneficiary {
+					Some(to) => credit(to, args.amount),
+					None => TOTAL_ISSUANCE.mutate(|t| *t = t.saturating_sub(args.amount)),
+				}
+				env::emit(&Event::Slashed {
+					account,
+					amount: args.amount,
+					beneficiary: args.beneficiary,
+				});
+				Ok(residual(BalanceCap::Slashable { account, amount: rest }))
+			},
+			(f::SPLIT, BalanceCap::Slashable { account, amount }) => {
+				let part: Balance = call.args()?;
+				if part == 0 || part >= amount {
+					return Err(Error::Msg("split must leave two non-empty parts"));
+				}
+				let first = Cap::mint(&BalanceCap::Slashable { account, amount: part });
+				let second = Cap::mint(&BalanceCap::Slashable { account, amount: amount - part });
+				Ok(Output::none().with_cap(first).with_cap(second))
+			},
+			(f::TRANSFER, BalanceCap::Transferable { account, amount }) => {
+				let (to, value): (Holder, Balance) = call.args()?;
+				let rest =
+					amount.checked_sub(value).ok_or(Error::Msg("transfer exceeds capability"))?;
+				debit_locked(&account, value)?;
+				credit(&to, value);
+				env::emit(&Event::Transferred {
+					from: Holder::Account(account),
+					to,
+					amount: value,
+				});
+				Ok(residual(BalanceCap::Transferable { account, amount: rest }))
+			},
+			_ => Err(Error::UnknownFunction),
+		}
+	}
 
-    fn validate_request(request: Request) -> Result<Vec<u8>> {
-        let cap: BalanceCap = request.data()?;
-        if cap.account() != &request.signer {
-            return Err(Error::Msg("a request may only lock the signer's own funds"));
-        }
-        if cap.amount() == 0 {
-            return Err(Error::Msg("nothing to lock"));
-        }
-        let holder = Holder::Account(request.signer);
-        debit_free(&holder, cap.amount())?;
-        ACCOUNTS.mutate(&holder, |a| {
-            a.locked = a.locked.saturating_add(cap.amount())
-        });
-        env::emit(&Event::Locked {
-            account: request.signer,
-            amount: cap.amount(),
-        });
-        Ok(request.data)
-    }
+	fn validate_request(request: Request) -> Result<Vec<u8>> {
+		let cap: BalanceCap = request.data()?;
+		if cap.account() != &request.signer {
+			return Err(Error::Msg("a request may only lock the signer's own funds"));
+		}
+		if cap.amount() == 0 {
+			return Err(Error::Msg("nothing to lock"));
+		}
+		let holder = Holder::Account(request.signer);
+		debit_free(&holder, cap.amount())?;
+		ACCOUNTS.mutate(&holder, |a| a.locked = a.locked.saturating_add(cap.amount()));
+		env::emit(&Event::Locked { account: request.signer, amount: cap.amount() });
+		Ok(request.data)
+	}
 
-    fn on_drop(dropped: Dropped) -> Result<()> {
-        let cap: BalanceCap = dropped.data()?;
-        let (account, amount) = (*cap.account(), cap.amount());
-        debit_locked(&account, amount)?;
-        credit(&Holder::Account(account), amount);
-        env::emit(&Event::Unlocked { account, amount });
-        Ok(())
-    }
+	fn on_drop(dropped: Dropped) -> Result<()> {
+		let cap: BalanceCap = dropped.data()?;
+		let (account, amount) = (*cap.account(), cap.amount());
+		debit_locked(&account, amount)?;
+		credit(&Holder::Account(account), amount);
+		env::emit(&Event::Unlocked { account, amount });
+		Ok(())
+	}
 }
 
 kernel_sdk::entry_points!(BalanceModule: init, call, invoke, validate_request, on_drop);
 
 fn credit(who: &Holder, amount: Balance) {
-    ACCOUNTS.mutate(who, |a| a.free = a.free.saturating_add(amount));
+	ACCOUNTS.mutate(who, |a| a.free = a.free.saturating_add(amount));
 }
 
 fn debit_free(who: &Holder, amount: Balance) -> Result<()> {
-    let mut account = ACCOUNTS.get_or_default(who);
-    account.free = account
-        .free
-        .checked_sub(amount)
-        .ok_or(Error::Msg("insufficient balance"))?;
-    ACCOUNTS.insert(who, &account);
-    Ok(())
+	let mut account = ACCOUNTS.get_or_default(who);
+	account.free = account.free.checked_sub(amount).ok_or(Error::Msg("insufficient balance"))?;
+	ACCOUNTS.insert(who, &account);
+	Ok(())
 }
 
 fn debit_locked(who: &AccountId, amount: Balance) -> Result<()> {
-    let holder = Holder::Account(*who);
-    let mut account = ACCOUNTS.get_or_default(&holder);
-    account.locked = account
-        .locked
-        .checked_sub(amount)
-        .ok_or(Error::Msg("locked balance inconsistent"))?;
-    ACCOUNTS.insert(&holder, &account);
-    Ok(())
+	let holder = Holder::Account(*who);
+	let mut account = ACCOUNTS.get_or_default(&holder);
+	account.locked =
+		account.locked.checked_sub(amount).ok_or(Error::Msg("locked balance inconsistent"))?;
+	ACCOUNTS.insert(&holder, &account);
+	Ok(())
 }
 
 /// The output of a repeatable invocation: the remainder as a new capability, if any.
 fn residual(rest: BalanceCap) -> Output {
-    if rest.amount() == 0 {
-        return Output::none();
-    }
-    Output::none().with_cap(Cap::mint(&rest))
+	if rest.amount() == 0 {
+		return Output::none();
+	}
+	Output::none().with_cap(Cap::mint(&rest))
 }
 
 /// What a capability minted by this module stands for.
 fn describe(cap: Cap) -> Option<BalanceCap> {
-    let info = cap.inspect().ok()?;
-    if info.creator != kernel_sdk::primitives::Creator::Module(env::module_id()) {
-        return None;
-    }
-    BalanceCap::decode(&mut &info.data[..]).ok()
+	let info = cap.inspect().ok()?;
+	if info.creator != kernel_sdk::primitives::Creator::Module(env::module_id()) {
+		return None;
+	}
+	BalanceCap::decode(&mut &info.data[..]).ok()
 }

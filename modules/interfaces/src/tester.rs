@@ -7,58 +7,58 @@ use codec::{Decode, Encode};
 
 /// Function names.
 pub mod function {
-    /// `Vec<u8>` data: mints a capability with it and returns it to the caller.
-    pub const MINT: &str = "mint";
-    /// Keeps the passed capabilities; returns their ids.
-    pub const KEEP: &str = "keep";
-    /// Returns the ids of kept capabilities (`Vec<CapId>`).
-    pub const KEPT: &str = "kept";
-    /// [`InvokeArgs`]: invokes a held capability and reports the [`Outcome`].
-    pub const INVOKE: &str = "invoke";
-    /// [`CallArgs`]: calls a module and reports the [`Outcome`].
-    pub const CALL: &str = "call";
-    /// [`CallArgs`]: calls a module and fails if the call fails.
-    pub const CALL_OR_FAIL: &str = "call_or_fail";
-    /// `CapId`: drops a held capability; returns the return code (`u32`).
-    pub const DROP: &str = "drop";
-    /// `(CapId, Holder)`: gives a held capability away; returns the return code.
-    pub const GIVE: &str = "give";
-    /// `CapId`: returns `(u32, Option<Capability>)` as `cap_inspect` sees it.
-    pub const INSPECT: &str = "inspect";
-    /// `(Vec<u8>, Vec<u8>)`: writes a storage value.
-    pub const SET: &str = "set";
-    /// `Vec<u8>`: reads a storage value (`Option<Vec<u8>>`).
-    pub const GET: &str = "get";
-    /// `(Vec<u8>, Vec<u8>)`: writes a storage value, then reverts.
-    pub const SET_THEN_FAIL: &str = "set_then_fail";
-    /// `(Vec<u8>, Vec<u8>)`: writes a storage value, then traps.
-    pub const SET_THEN_TRAP: &str = "set_then_trap";
-    /// Loops forever.
-    pub const SPIN: &str = "spin";
-    /// `u32` pages: tries `memory.grow`; returns the result (`i32`, -1 on failure) and the
-    /// memory size in pages afterwards.
-    pub const GROW: &str = "grow";
-    /// `u32` length: stores a value of that many bytes.
-    pub const STORE_LEN: &str = "store_len";
-    /// `u32` length: mints a capability with that many bytes of data.
-    pub const MINT_LEN: &str = "mint_len";
-    /// `Vec<u8>`: emits it as an event.
-    pub const EMIT: &str = "emit";
-    /// Returns [`Stats`].
-    pub const STATS: &str = "stats";
-    /// `u32` iterations of a busy loop (benchmarks).
-    pub const BURN: &str = "burn";
+	/// `Vec<u8>` data: mints a capability with it and returns it to the caller.
+	pub const MINT: &str = "mint";
+	/// Keeps the passed capabilities; returns their ids.
+	pub const KEEP: &str = "keep";
+	/// Returns the ids of kept capabilities (`Vec<CapId>`).
+	pub const KEPT: &str = "kept";
+	/// [`InvokeArgs`]: invokes a held capability and reports the [`Outcome`].
+	pub const INVOKE: &str = "invoke";
+	/// [`CallArgs`]: calls a module and reports the [`Outcome`].
+	pub const CALL: &str = "call";
+	/// [`CallArgs`]: calls a module and fails if the call fails.
+	pub const CALL_OR_FAIL: &str = "call_or_fail";
+	/// `CapId`: drops a held capability; returns the return code (`u32`).
+	pub const DROP: &str = "drop";
+	/// `(CapId, Holder)`: gives a held capability away; returns the return code.
+	pub const GIVE: &str = "give";
+	/// `CapId`: returns `(u32, Option<Capability>)` as `cap_inspect` sees it.
+	pub const INSPECT: &str = "inspect";
+	/// `(Vec<u8>, Vec<u8>)`: writes a storage value.
+	pub const SET: &str = "set";
+	/// `Vec<u8>`: reads a storage value (`Option<Vec<u8>>`).
+	pub const GET: &str = "get";
+	/// `(Vec<u8>, Vec<u8>)`: writes a storage value, then reverts.
+	pub const SET_THEN_FAIL: &str = "set_then_fail";
+	/// `(Vec<u8>, Vec<u8>)`: writes a storage value, then traps.
+	pub const SET_THEN_TRAP: &str = "set_then_trap";
+	/// Loops forever.
+	pub const SPIN: &str = "spin";
+	/// `u32` pages: tries `memory.grow`; returns the result (`i32`, -1 on failure) and the
+	/// memory size in pages afterwards.
+	pub const GROW: &str = "grow";
+	/// `u32` length: stores a value of that many bytes.
+	pub const STORE_LEN: &str = "store_len";
+	/// `u32` length: mints a capability with that many bytes of data.
+	pub const MINT_LEN: &str = "mint_len";
+	/// `Vec<u8>`: emits it as an event.
+	pub const EMIT: &str = "emit";
+	/// Returns [`Stats`].
+	pub const STATS: &str = "stats";
+	/// `u32` iterations of a busy loop (benchmarks).
+	pub const BURN: &str = "burn";
 
-    /// Capability: returns its data.
-    pub const ECHO: &str = "echo";
-    /// Capability: returns two capabilities with its data (the creator's own split).
-    pub const SPLIT: &str = "split";
-    /// Capability: returns one new capability with its data (repeatable).
-    pub const RENEW: &str = "renew";
-    /// Capability: reverts.
-    pub const FAIL: &str = "fail";
-    /// Capability: refuses capabilities minted by an older version of the module.
-    pub const CHECK_VERSION: &str = "check_version";
+	/// Capability: returns its data.
+	pub const ECHO: &str = "echo";
+	/// Capability: returns two capabilities with its data (the creator's own split).
+	pub const SPLIT: &str = "split";
+	/// Capability: returns one new capability with its data (repeatable).
+	pub const RENEW: &str = "renew";
+	/// Capability: reverts.
+	pub const FAIL: &str = "fail";
+	/// Capability: refuses capabilities minted by an older version of the module.
+	pub const CHECK_VERSION: &str = "check_version";
 }
 
 /// Capability data `tester` refuses to let go of: `on_drop` fails for it.
@@ -71,55 +71,55 @@ pub const FAIL_MIGRATION: &[u8] = b"fail";
 /// Parameters of [`function::INVOKE`].
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, Default)]
 pub struct InvokeArgs {
-    /// The capability to invoke.
-    pub cap: CapId,
-    /// Function name.
-    pub function: Vec<u8>,
-    /// Raw parameters.
-    pub params: Vec<u8>,
-    /// Held capabilities to pass.
-    pub caps: Vec<CapId>,
-    /// Fuel limit (0: all).
-    pub fuel: u64,
+	/// The capability to invoke.
+	pub cap: CapId,
+	/// Function name.
+	pub function: Vec<u8>,
+	/// Raw parameters.
+	pub params: Vec<u8>,
+	/// Held capabilities to pass.
+	pub caps: Vec<CapId>,
+	/// Fuel limit (0: all).
+	pub fuel: u64,
 }
 
 /// Parameters of [`function::CALL`] and [`function::CALL_OR_FAIL`].
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, Default)]
 pub struct CallArgs {
-    /// The module to call.
-    pub module: ModuleId,
-    /// Function name.
-    pub function: Vec<u8>,
-    /// Raw parameters.
-    pub params: Vec<u8>,
-    /// Held capabilities to pass.
-    pub caps: Vec<CapId>,
-    /// Fuel limit (0: all).
-    pub fuel: u64,
+	/// The module to call.
+	pub module: ModuleId,
+	/// Function name.
+	pub function: Vec<u8>,
+	/// Raw parameters.
+	pub params: Vec<u8>,
+	/// Held capabilities to pass.
+	pub caps: Vec<CapId>,
+	/// Fuel limit (0: all).
+	pub fuel: u64,
 }
 
 /// What a nested call or invocation returned, as `tester` saw it.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, Default)]
 pub struct Outcome {
-    /// The kernel's return code (`kernel_primitives::abi::ReturnCode`).
-    pub code: u32,
-    /// Output data, or the callee's revert data.
-    pub data: Vec<u8>,
-    /// Capabilities received (now kept by `tester`).
-    pub caps: Vec<CapId>,
+	/// The kernel's return code (`kernel_primitives::abi::ReturnCode`).
+	pub code: u32,
+	/// Output data, or the callee's revert data.
+	pub data: Vec<u8>,
+	/// Capabilities received (now kept by `tester`).
+	pub caps: Vec<CapId>,
 }
 
 /// What `tester` has observed.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, Default)]
 pub struct Stats {
-    /// `on_block` runs.
-    pub ticks: u32,
-    /// Capabilities dropped (its `on_drop` ran for them).
-    pub dropped: Vec<CapId>,
-    /// Requests accepted.
-    pub requests: u32,
-    /// `from_version` of the last migration.
-    pub migrated_from: Option<u32>,
-    /// Who called `init`, and with which system capabilities.
-    pub init_caps: Vec<CapId>,
+	/// `on_block` runs.
+	pub ticks: u32,
+	/// Capabilities dropped (its `on_drop` ran for them).
+	pub dropped: Vec<CapId>,
+	/// Requests accepted.
+	pub requests: u32,
+	/// `from_version` of the last migration.
+	pub migrated_from: Option<u32>,
+	/// Who called `init`, and with which system capabilities.
+	pub init_caps: Vec<CapId>,
 }

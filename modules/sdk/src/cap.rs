@@ -6,16 +6,16 @@
 //! does not hold is useless.
 
 use crate::{
-    env::with_output,
-    error::{check, CallError, Failed},
-    host, CapId, Holder, ModuleId, Result, ReturnCode, Version,
+	env::with_output,
+	error::{check, CallError, Failed},
+	host, CapId, Holder, ModuleId, Result, ReturnCode, Version,
 };
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use kernel_primitives::{
-    abi::{FUEL_LIMIT_ALL, MAX_OUTPUT_BUFFER},
-    envelope::{CallInput, Output as RawOutput},
-    Creator,
+	abi::{FUEL_LIMIT_ALL, MAX_OUTPUT_BUFFER},
+	envelope::{CallInput, Output as RawOutput},
+	Creator,
 };
 
 /// A capability this module holds (or is about to receive or hand on).
@@ -28,174 +28,155 @@ pub type CapInfo = kernel_primitives::Capability<crate::AccountId, Vec<u8>>;
 /// What a called module or invoked capability returned.
 #[derive(Debug, PartialEq, Eq, Default)]
 pub struct Reply {
-    /// Return data, in the callee's encoding.
-    pub data: Vec<u8>,
-    /// Capabilities the callee handed over; this module now holds them.
-    pub caps: Vec<Cap>,
+	/// Return data, in the callee's encoding.
+	pub data: Vec<u8>,
+	/// Capabilities the callee handed over; this module now holds them.
+	pub caps: Vec<Cap>,
 }
 
 impl Reply {
-    /// Decodes the return data.
-    pub fn decode<T: Decode>(&self) -> Result<T> {
-        Ok(T::decode(&mut &self.data[..])?)
-    }
+	/// Decodes the return data.
+	pub fn decode<T: Decode>(&self) -> Result<T> {
+		Ok(T::decode(&mut &self.data[..])?)
+	}
 }
 
 impl Cap {
-    /// A handle for capability `id`, for example one read from storage or parameters.
-    pub const fn from_id(id: CapId) -> Self {
-        Cap(id)
-    }
+	/// A handle for capability `id`, for example one read from storage or parameters.
+	pub const fn from_id(id: CapId) -> Self {
+		Cap(id)
+	}
 
-    /// The capability's id.
-    pub const fn id(&self) -> CapId {
-        self.0
-    }
+	/// The capability's id.
+	pub const fn id(&self) -> CapId {
+		self.0
+	}
 
-    /// Mints a capability created and held by this module, with the SCALE encoding of `data`.
-    /// Give it away by returning it in an [`Output`](crate::Output) or passing it in a call.
-    pub fn mint(data: &impl Encode) -> Self {
-        Self::mint_raw(&data.encode())
-    }
+	/// Mints a capability created and held by this module, with the SCALE encoding of `data`.
+	/// Give it away by returning it in an [`Output`](crate::Output) or passing it in a call.
+	pub fn mint(data: &impl Encode) -> Self {
+		Self::mint_raw(&data.encode())
+	}
 
-    /// Mints a capability with raw `data`. Data longer than the kernel's `MaxCapDataLen` traps.
-    pub fn mint_raw(data: &[u8]) -> Self {
-        let mut id = [0u8; 8];
-        // SAFETY: the pointers describe `data` and the 8 bytes of `id`.
-        unsafe {
-            host::cap_mint(
-                data.as_ptr() as u32,
-                data.len() as u32,
-                id.as_mut_ptr() as u32,
-            )
-        };
-        Cap(u64::from_le_bytes(id))
-    }
+	/// Mints a capability with raw `data`. Data longer than the kernel's `MaxCapDataLen` traps.
+	pub fn mint_raw(data: &[u8]) -> Self {
+		let mut id = [0u8; 8];
+		// SAFETY: the pointers describe `data` and the 8 bytes of `id`.
+		unsafe { host::cap_mint(data.as_ptr() as u32, data.len() as u32, id.as_mut_ptr() as u32) };
+		Cap(u64::from_le_bytes(id))
+	}
 
-    /// What the kernel records about this capability (held or created by this module).
-    pub fn inspect(&self) -> core::result::Result<CapInfo, CallError> {
-        // SAFETY: the host writes within the buffer it is given.
-        let bytes = with_output(128, |ptr, len| unsafe {
-            host::cap_inspect(self.0, ptr, len)
-        })?;
-        CapInfo::decode(&mut &bytes[..]).map_err(|_| CallError::code(ReturnCode::DecodeFailed))
-    }
+	/// What the kernel records about this capability (held or created by this module).
+	pub fn inspect(&self) -> core::result::Result<CapInfo, CallError> {
+		// SAFETY: the host writes within the buffer it is given.
+		let bytes = with_output(128, |ptr, len| unsafe { host::cap_inspect(self.0, ptr, len) })?;
+		CapInfo::decode(&mut &bytes[..]).map_err(|_| CallError::code(ReturnCode::DecodeFailed))
+	}
 
-    /// Whether this module created the capability.
-    pub fn is_own(&self) -> bool {
-        self.inspect()
-            .is_ok_and(|info| info.creator == Creator::Module(crate::env::module_id()))
-    }
+	/// Whether this module created the capability.
+	pub fn is_own(&self) -> bool {
+		self.inspect().is_ok_and(|info| info.creator == Creator::Module(crate::env::module_id()))
+	}
 
-    /// The creator's version when this capability was minted.
-    pub fn creator_version(&self) -> Option<Version> {
-        self.inspect().ok().map(|info| info.creator_version)
-    }
+	/// The creator's version when this capability was minted.
+	pub fn creator_version(&self) -> Option<Version> {
+		self.inspect().ok().map(|info| info.creator_version)
+	}
 
-    /// Invokes the capability: it is consumed and its creator runs `function` with `params`
-    /// (and `caps`, which move to the creator). On failure nothing happened and the capability
-    /// comes back in [`Failed`].
-    pub fn invoke(
-        self,
-        function: &str,
-        params: &impl Encode,
-        caps: Vec<Cap>,
-    ) -> core::result::Result<Reply, Failed> {
-        self.invoke_with_fuel(function, params, caps, FUEL_LIMIT_ALL)
-    }
+	/// Invokes the capability: it is consumed and its creator runs `function` with `params`
+	/// (and `caps`, which move to the creator). On failure nothing happened and the capability
+	/// comes back in [`Failed`].
+	pub fn invoke(
+		self,
+		function: &str,
+		params: &impl Encode,
+		caps: Vec<Cap>,
+	) -> core::result::Result<Reply, Failed> {
+		self.invoke_with_fuel(function, params, caps, FUEL_LIMIT_ALL)
+	}
 
-    /// [`invoke`](Self::invoke) with at most `fuel` of this frame's fuel (0: all of it).
-    pub fn invoke_with_fuel(
-        self,
-        function: &str,
-        params: &impl Encode,
-        caps: Vec<Cap>,
-        fuel: u64,
-    ) -> core::result::Result<Reply, Failed> {
-        let call = envelope(function, params, caps);
-        let id = self.0;
-        // SAFETY: the pointers describe `call` and the output buffer.
-        nested(|ptr, len| unsafe {
-            host::cap_invoke(id, call.as_ptr() as u32, call.len() as u32, fuel, ptr, len)
-        })
-        .map_err(|error| Failed { error, cap: self })
-    }
+	/// [`invoke`](Self::invoke) with at most `fuel` of this frame's fuel (0: all of it).
+	pub fn invoke_with_fuel(
+		self,
+		function: &str,
+		params: &impl Encode,
+		caps: Vec<Cap>,
+		fuel: u64,
+	) -> core::result::Result<Reply, Failed> {
+		let call = envelope(function, params, caps);
+		let id = self.0;
+		// SAFETY: the pointers describe `call` and the output buffer.
+		nested(|ptr, len| unsafe {
+			host::cap_invoke(id, call.as_ptr() as u32, call.len() as u32, fuel, ptr, len)
+		})
+		.map_err(|error| Failed { error, cap: self })
+	}
 
-    /// Drops the capability; its creator is told (and may, for example, unlock funds).
-    pub fn drop_capability(self) -> core::result::Result<(), Failed> {
-        // SAFETY: no pointers.
-        check(unsafe { host::cap_drop(self.0) }).map_err(|error| Failed { error, cap: self })
-    }
+	/// Drops the capability; its creator is told (and may, for example, unlock funds).
+	pub fn drop_capability(self) -> core::result::Result<(), Failed> {
+		// SAFETY: no pointers.
+		check(unsafe { host::cap_drop(self.0) }).map_err(|error| Failed { error, cap: self })
+	}
 
-    /// Gives the capability to `to`, an account or a module.
-    pub fn give(self, to: &Holder) -> core::result::Result<(), Failed> {
-        let to = to.encode();
-        // SAFETY: the pointer describes `to`.
-        check(unsafe { host::cap_transfer(self.0, to.as_ptr() as u32, to.len() as u32) })
-            .map_err(|error| Failed { error, cap: self })
-    }
+	/// Gives the capability to `to`, an account or a module.
+	pub fn give(self, to: &Holder) -> core::result::Result<(), Failed> {
+		let to = to.encode();
+		// SAFETY: the pointer describes `to`.
+		check(unsafe { host::cap_transfer(self.0, to.as_ptr() as u32, to.len() as u32) })
+			.map_err(|error| Failed { error, cap: self })
+	}
 }
 
 /// Calls `function` of `module` with `params`, passing `caps` (which move to the callee).
 pub fn call_module(
-    module: ModuleId,
-    function: &str,
-    params: &impl Encode,
-    caps: Vec<Cap>,
+	module: ModuleId,
+	function: &str,
+	params: &impl Encode,
+	caps: Vec<Cap>,
 ) -> core::result::Result<Reply, CallError> {
-    call_module_with_fuel(module, function, params, caps, FUEL_LIMIT_ALL)
+	call_module_with_fuel(module, function, params, caps, FUEL_LIMIT_ALL)
 }
 
 /// [`call_module`] with at most `fuel` of this frame's fuel (0: all of it).
 pub fn call_module_with_fuel(
-    module: ModuleId,
-    function: &str,
-    params: &impl Encode,
-    caps: Vec<Cap>,
-    fuel: u64,
+	module: ModuleId,
+	function: &str,
+	params: &impl Encode,
+	caps: Vec<Cap>,
+	fuel: u64,
 ) -> core::result::Result<Reply, CallError> {
-    let call = envelope(function, params, caps);
-    // SAFETY: the pointers describe `call` and the output buffer.
-    nested(|ptr, len| unsafe {
-        host::call_module(
-            module,
-            call.as_ptr() as u32,
-            call.len() as u32,
-            fuel,
-            ptr,
-            len,
-        )
-    })
+	let call = envelope(function, params, caps);
+	// SAFETY: the pointers describe `call` and the output buffer.
+	nested(|ptr, len| unsafe {
+		host::call_module(module, call.as_ptr() as u32, call.len() as u32, fuel, ptr, len)
+	})
 }
 
 fn envelope(function: &str, params: &impl Encode, caps: Vec<Cap>) -> Vec<u8> {
-    CallInput {
-        function: function.as_bytes().to_vec(),
-        params: params.encode(),
-        caps: caps.into_iter().map(|c| c.0).collect(),
-    }
-    .encode()
+	CallInput {
+		function: function.as_bytes().to_vec(),
+		params: params.encode(),
+		caps: caps.into_iter().map(|c| c.0).collect(),
+	}
+	.encode()
 }
 
 /// Runs a nested call with a buffer large enough for any output the kernel allows, and decodes
 /// the reply or the callee's revert data.
 fn nested(f: impl FnOnce(u32, u32) -> u32) -> core::result::Result<Reply, CallError> {
-    let mut buffer: Vec<u8> = Vec::with_capacity(MAX_OUTPUT_BUFFER as usize);
-    let mut len = MAX_OUTPUT_BUFFER;
-    let raw = f(buffer.as_mut_ptr() as u32, &mut len as *mut u32 as u32);
-    let code = ReturnCode::from_u32(raw).unwrap_or(ReturnCode::NotAllowed);
-    // SAFETY: the kernel wrote `len` (at most the capacity) bytes, or reported 0.
-    unsafe { buffer.set_len((len as usize).min(buffer.capacity())) };
-    match code {
-        ReturnCode::Success => {
-            let output = RawOutput::decode(&mut &buffer[..])
-                .map_err(|_| CallError::code(ReturnCode::DecodeFailed))?;
-            Ok(Reply {
-                data: output.data,
-                caps: output.caps.into_iter().map(Cap).collect(),
-            })
-        }
-        ReturnCode::CalleeReverted => Err(CallError { code, data: buffer }),
-        code => Err(CallError::code(code)),
-    }
+	let mut buffer: Vec<u8> = Vec::with_capacity(MAX_OUTPUT_BUFFER as usize);
+	let mut len = MAX_OUTPUT_BUFFER;
+	let raw = f(buffer.as_mut_ptr() as u32, &mut len as *mut u32 as u32);
+	let code = ReturnCode::from_u32(raw).unwrap_or(ReturnCode::NotAllowed);
+	// SAFETY: the kernel wrote `len` (at most the capacity) bytes, or reported 0.
+	unsafe { buffer.set_len((len as usize).min(buffer.capacity())) };
+	match code {
+		ReturnCode::Success => {
+			let output = RawOutput::decode(&mut &buffer[..])
+				.map_err(|_| CallError::code(ReturnCode::DecodeFailed))?;
+			Ok(Reply { data: output.data, caps: output.caps.into_iter().map(Cap).collect() })
+		},
+		ReturnCode::CalleeReverted => Err(CallError { code, data: buffer }),
+		code => Err(CallError::code(code)),
+	}
 }

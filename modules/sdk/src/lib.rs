@@ -64,7 +64,7 @@ pub use codec::{self, Decode, Encode};
 pub use entry::{Block, Call, Dropped, Init, Invocation, Migration, Module, Output, Request};
 pub use error::{CallError, Error, Failed, Result};
 pub use kernel_primitives::{
-    self as primitives, abi::ReturnCode, AccountIdBytes as AccountId, CapId, ModuleId, Version,
+	self as primitives, abi::ReturnCode, AccountIdBytes as AccountId, CapId, ModuleId, Version,
 };
 pub use storage::{Map, Value};
 
@@ -73,12 +73,12 @@ pub type Holder = kernel_primitives::Holder<AccountId>;
 
 /// The names a module usually needs.
 pub mod prelude {
-    pub use crate::{
-        call_module, env, storage, AccountId, Block, Call, Cap, CapId, Decode, Dropped, Encode,
-        Error, Holder, Init, Invocation, Map, Migration, Module, ModuleId, Output, Reply, Request,
-        Result, Value,
-    };
-    pub use alloc::{vec, vec::Vec};
+	pub use crate::{
+		call_module, env, storage, AccountId, Block, Call, Cap, CapId, Decode, Dropped, Encode,
+		Error, Holder, Init, Invocation, Map, Migration, Module, ModuleId, Output, Reply, Request,
+		Result, Value,
+	};
+	pub use alloc::{vec, vec::Vec};
 }
 
 /// Exports the listed entry points of a [`Module`] implementation.

@@ -8,5 +8,5 @@ static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
 /// A panic reverts the frame: every effect is undone and the caller sees this message.
 #[panic_handler]
 fn panic(_info: &core::panic::PanicInfo) -> ! {
-    crate::entry::revert(b"module panicked")
+	crate::entry::revert(b"module panicked")
 }

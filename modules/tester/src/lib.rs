@@ -7,7 +7,7 @@ extern crate alloc;
 
 use kernel_sdk::{prelude::*, CallError, ReturnCode};
 use module_interfaces::tester::{
-    function as f, CallArgs, InvokeArgs, Outcome, Stats, FAIL_MIGRATION, REJECT, STICKY,
+	function as f, CallArgs, InvokeArgs, Outcome, Stats, FAIL_MIGRATION, REJECT, STICKY,
 };
 
 /// The module.
@@ -18,184 +18,170 @@ const STATS: Value<Stats> = Value::new(b"stats");
 const DATA: Map<Vec<u8>, Vec<u8>> = Map::new(b"data/");
 
 impl Module for Tester {
-    fn init(init: Init) -> Result<Output> {
-        let mut caps = vec![init.upgradable.id(), init.destroy.id()];
-        caps.extend(init.caps.iter().map(Cap::id));
-        STATS.mutate(|s| s.init_caps = caps.clone());
-        keep(caps);
-        Ok(Output::none())
-    }
+	fn init(init: Init) -> Result<Output> {
+		let mut caps = vec![init.upgradable.id(), init.destroy.id()];
+		caps.extend(init.caps.iter().map(Cap::id));
+		STATS.mutate(|s| s.init_caps = caps.clone());
+		keep(caps);
+		Ok(Output::none())
+	}
 
-    fn call(mut call: Call) -> Result<Output> {
-        match call.function() {
-            f::MINT => {
-                let data: Vec<u8> = call.args()?;
-                let cap = Cap::mint_raw(&data);
-                Ok(Output::value(&cap.id()).with_cap(cap))
-            }
-            f::MINT_LEN => {
-                let len: u32 = call.args()?;
-                let cap = Cap::mint_raw(&vec![7u8; len as usize]);
-                Ok(Output::value(&cap.id()).with_cap(cap))
-            }
-            f::KEEP => {
-                let ids: Vec<CapId> = core::mem::take(&mut call.caps)
-                    .iter()
-                    .map(Cap::id)
-                    .collect();
-                keep(ids.clone());
-                Ok(Output::value(&ids))
-            }
-            f::KEPT => Ok(Output::value(&KEPT.get_or_default())),
-            f::INVOKE => {
-                let args: InvokeArgs = call.args()?;
-                let function = core::str::from_utf8(&args.function).map_err(|_| Error::Decode)?;
-                let result = Cap::from_id(args.cap)
-                    .invoke_with_fuel(function, &Raw(args.params), held(args.caps), args.fuel)
-                    .map_err(|failed| failed.error);
-                Ok(Output::value(&outcome(result)))
-            }
-            f::CALL => {
-                let args: CallArgs = call.args()?;
-                let result = call_with(args);
-                Ok(Output::value(&outcome(result)))
-            }
-            f::CALL_OR_FAIL => {
-                let reply = call_with(call.args()?)?;
-                keep(reply.caps.iter().map(Cap::id).collect());
-                Ok(Output {
-                    data: reply.data,
-                    caps: Vec::new(),
-                })
-            }
-            f::DROP => {
-                let id: CapId = call.args()?;
-                let code = code_of(Cap::from_id(id).drop_capability().map_err(|f| f.error));
-                Ok(Output::value(&code))
-            }
-            f::GIVE => {
-                let (id, to): (CapId, Holder) = call.args()?;
-                let code = code_of(Cap::from_id(id).give(&to).map_err(|f| f.error));
-                Ok(Output::value(&code))
-            }
-            f::INSPECT => {
-                let id: CapId = call.args()?;
-                let (code, info) = match Cap::from_id(id).inspect() {
-                    Ok(info) => (ReturnCode::Success as u32, Some(info)),
-                    Err(error) => (error.code as u32, None),
-                };
-                Ok(Output::value(&(code, info)))
-            }
-            f::SET => {
-                let (key, value): (Vec<u8>, Vec<u8>) = call.args()?;
-                DATA.insert(&key, &value);
-                Ok(Output::none())
-            }
-            f::GET => {
-                let key: Vec<u8> = call.args()?;
-                Ok(Output::value(&DATA.get(&key)))
-            }
-            f::SET_THEN_FAIL => {
-                let (key, value): (Vec<u8>, Vec<u8>) = call.args()?;
-                DATA.insert(&key, &value);
-                Err(Error::Msg("deliberate failure"))
-            }
-            f::SET_THEN_TRAP => {
-                let (key, value): (Vec<u8>, Vec<u8>) = call.args()?;
-                DATA.insert(&key, &value);
-                core::arch::wasm32::unreachable()
-            }
-            f::SPIN => loop {
-                core::hint::spin_loop();
-            },
-            f::GROW => {
-                let pages: u32 = call.args()?;
-                let result = core::arch::wasm32::memory_grow(0, pages as usize) as i32;
-                let size = core::arch::wasm32::memory_size(0) as u32;
-                Ok(Output::value(&(result, size)))
-            }
-            f::STORE_LEN => {
-                let len: u32 = call.args()?;
-                storage::set(b"big", &vec![7u8; len as usize]);
-                Ok(Output::none())
-            }
-            f::EMIT => {
-                let data: Vec<u8> = call.args()?;
-                env::emit(&Raw(data));
-                Ok(Output::none())
-            }
-            f::STATS => Ok(Output::value(&STATS.get_or_default())),
-            f::BURN => {
-                let iterations: u32 = call.args()?;
-                let mut acc = 0u64;
-                for i in 0..iterations {
-                    acc = core::hint::black_box(acc.wrapping_mul(31).wrapping_add(i as u64));
-                }
-                Ok(Output::value(&acc))
-            }
-            _ => Err(Error::UnknownFunction),
-        }
-    }
+	fn call(mut call: Call) -> Result<Output> {
+		match call.function() {
+			f::MINT => {
+				let data: Vec<u8> = call.args()?;
+				let cap = Cap::mint_raw(&data);
+				Ok(Output::value(&cap.id()).with_cap(cap))
+			},
+			f::MINT_LEN => {
+				let len: u32 = call.args()?;
+				let cap = Cap::mint_raw(&vec![7u8; len as usize]);
+				Ok(Output::value(&cap.id()).with_cap(cap))
+			},
+			f::KEEP => {
+				let ids: Vec<CapId> = core::mem::take(&mut call.caps).iter().map(Cap::id).collect();
+				keep(ids.clone());
+				Ok(Output::value(&ids))
+			},
+			f::KEPT => Ok(Output::value(&KEPT.get_or_default())),
+			f::INVOKE => {
+				let args: InvokeArgs = call.args()?;
+				let function = core::str::from_utf8(&args.function).map_err(|_| Error::Decode)?;
+				let result = Cap::from_id(args.cap)
+					.invoke_with_fuel(function, &Raw(args.params), held(args.caps), args.fuel)
+					.map_err(|failed| failed.error);
+				Ok(Output::value(&outcome(result)))
+			},
+			f::CALL => {
+				let args: CallArgs = call.args()?;
+				let result = call_with(args);
+				Ok(Output::value(&outcome(result)))
+			},
+			f::CALL_OR_FAIL => {
+				let reply = call_with(call.args()?)?;
+				keep(reply.caps.iter().map(Cap::id).collect());
+				Ok(Output { data: reply.data, caps: Vec::new() })
+			},
+			f::DROP => {
+				let id: CapId = call.args()?;
+				let code = code_of(Cap::from_id(id).drop_capability().map_err(|f| f.error));
+				Ok(Output::value(&code))
+			},
+			f::GIVE => {
+				let (id, to): (CapId, Holder) = call.args()?;
+				let code = code_of(Cap::from_id(id).give(&to).map_err(|f| f.error));
+				Ok(Output::value(&code))
+			},
+			f::INSPECT => {
+				let id: CapId = call.args()?;
+				let (code, info) = match Cap::from_id(id).inspect() {
+					Ok(info) => (ReturnCode::Success as u32, Some(info)),
+					Err(error) => (error.code as u32, None),
+				};
+				Ok(Output::value(&(code, info)))
+			},
+			f::SET => {
+				let (key, value): (Vec<u8>, Vec<u8>) = call.args()?;
+				DATA.insert(&key, &value);
+				Ok(Output::none())
+			},
+			f::GET => {
+				let key: Vec<u8> = call.args()?;
+				Ok(Output::value(&DATA.get(&key)))
+			},
+			f::SET_THEN_FAIL => {
+				let (key, value): (Vec<u8>, Vec<u8>) = call.args()?;
+				DATA.insert(&key, &value);
+				Err(Error::Msg("deliberate failure"))
+			},
+			f::SET_THEN_TRAP => {
+				let (key, value): (Vec<u8>, Vec<u8>) = call.args()?;
+				DATA.insert(&key, &value);
+				core::arch::wasm32::unreachable()
+			},
+			f::SPIN => loop {
+				core::hint::spin_loop();
+			},
+			f::GROW => {
+				let pages: u32 = call.args()?;
+				let result = core::arch::wasm32::memory_grow(0, pages as usize) as i32;
+				let size = core::arch::wasm32::memory_size(0) as u32;
+				Ok(Output::value(&(result, size)))
+			},
+			f::STORE_LEN => {
+				let len: u32 = call.args()?;
+				storage::set(b"big", &vec![7u8; len as usize]);
+				Ok(Output::none())
+			},
+			f::EMIT => {
+				let data: Vec<u8> = call.args()?;
+				env::emit(&Raw(data));
+				Ok(Output::none())
+			},
+			f::STATS => Ok(Output::value(&STATS.get_or_default())),
+			f::BURN => {
+				let iterations: u32 = call.args()?;
+				let mut acc = 0u64;
+				for i in 0..iterations {
+					acc = core::hint::black_box(acc.wrapping_mul(31).wrapping_add(i as u64));
+				}
+				Ok(Output::value(&acc))
+			},
+			_ => Err(Error::UnknownFunction),
+		}
+	}
 
-    fn invoke(mut invocation: Invocation) -> Result<Output> {
-        let data = invocation.data.clone();
-        match invocation.call.function() {
-            f::ECHO => Ok(Output {
-                data,
-                caps: Vec::new(),
-            }),
-            f::SPLIT => Ok(Output::none()
-                .with_cap(Cap::mint_raw(&data))
-                .with_cap(Cap::mint_raw(&data))),
-            f::RENEW => Ok(Output::none().with_cap(Cap::mint_raw(&data))),
-            f::FAIL => Err(Error::Msg("deliberate failure")),
-            f::CHECK_VERSION => {
-                invocation.require_minted_since(env::module_version())?;
-                Ok(Output {
-                    data,
-                    caps: Vec::new(),
-                })
-            }
-            f::KEEP => {
-                let ids: Vec<CapId> = core::mem::take(&mut invocation.call.caps)
-                    .iter()
-                    .map(Cap::id)
-                    .collect();
-                keep(ids.clone());
-                Ok(Output::value(&ids))
-            }
-            _ => Err(Error::UnknownFunction),
-        }
-    }
+	fn invoke(mut invocation: Invocation) -> Result<Output> {
+		let data = invocation.data.clone();
+		match invocation.call.function() {
+			f::ECHO => Ok(Output { data, caps: Vec::new() }),
+			f::SPLIT => {
+				Ok(Output::none().with_cap(Cap::mint_raw(&data)).with_cap(Cap::mint_raw(&data)))
+			},
+			f::RENEW => Ok(Output::none().with_cap(Cap::mint_raw(&data))),
+			f::FAIL => Err(Error::Msg("deliberate failure")),
+			f::CHECK_VERSION => {
+				invocation.require_minted_since(env::module_version())?;
+				Ok(Output { data, caps: Vec::new() })
+			},
+			f::KEEP => {
+				let ids: Vec<CapId> =
+					core::mem::take(&mut invocation.call.caps).iter().map(Cap::id).collect();
+				keep(ids.clone());
+				Ok(Output::value(&ids))
+			},
+			_ => Err(Error::UnknownFunction),
+		}
+	}
 
-    fn validate_request(request: Request) -> Result<Vec<u8>> {
-        if request.data == REJECT {
-            return Err(Error::Msg("request rejected"));
-        }
-        STATS.mutate(|s| s.requests += 1);
-        Ok(request.data)
-    }
+	fn validate_request(request: Request) -> Result<Vec<u8>> {
+		if request.data == REJECT {
+			return Err(Error::Msg("request rejected"));
+		}
+		STATS.mutate(|s| s.requests += 1);
+		Ok(request.data)
+	}
 
-    fn on_drop(dropped: Dropped) -> Result<()> {
-        if dropped.data == STICKY {
-            return Err(Error::Msg("sticky capability"));
-        }
-        STATS.mutate(|s| s.dropped.push(dropped.cap));
-        Ok(())
-    }
+	fn on_drop(dropped: Dropped) -> Result<()> {
+		if dropped.data == STICKY {
+			return Err(Error::Msg("sticky capability"));
+		}
+		STATS.mutate(|s| s.dropped.push(dropped.cap));
+		Ok(())
+	}
 
-    fn migrate(migration: Migration) -> Result<()> {
-        if migration.params == FAIL_MIGRATION {
-            return Err(Error::Msg("migration failed"));
-        }
-        STATS.mutate(|s| s.migrated_from = Some(migration.from_version));
-        Ok(())
-    }
+	fn migrate(migration: Migration) -> Result<()> {
+		if migration.params == FAIL_MIGRATION {
+			return Err(Error::Msg("migration failed"));
+		}
+		STATS.mutate(|s| s.migrated_from = Some(migration.from_version));
+		Ok(())
+	}
 
-    fn on_block(_block: Block) -> Result<()> {
-        STATS.mutate(|s| s.ticks += 1);
-        Ok(())
-    }
+	fn on_block(_block: Block) -> Result<()> {
+		STATS.mutate(|s| s.ticks += 1);
+		Ok(())
+	}
 }
 
 kernel_sdk::entry_points!(Tester: init, call, invoke, validate_request, on_drop, migrate, on_block);
@@ -204,55 +190,47 @@ kernel_sdk::entry_points!(Tester: init, call, invoke, validate_request, on_drop,
 struct Raw(Vec<u8>);
 
 impl Encode for Raw {
-    fn size_hint(&self) -> usize {
-        self.0.len()
-    }
-    fn encode_to<O: kernel_sdk::codec::Output + ?Sized>(&self, dest: &mut O) {
-        dest.write(&self.0)
-    }
+	fn size_hint(&self) -> usize {
+		self.0.len()
+	}
+	fn encode_to<O: kernel_sdk::codec::Output + ?Sized>(&self, dest: &mut O) {
+		dest.write(&self.0)
+	}
 }
 
 fn keep(ids: Vec<CapId>) {
-    KEPT.mutate(|kept| kept.extend(ids));
+	KEPT.mutate(|kept| kept.extend(ids));
 }
 
 fn held(ids: Vec<CapId>) -> Vec<Cap> {
-    ids.into_iter().map(Cap::from_id).collect()
+	ids.into_iter().map(Cap::from_id).collect()
 }
 
 fn call_with(args: CallArgs) -> core::result::Result<kernel_sdk::Reply, CallError> {
-    let function = core::str::from_utf8(&args.function).unwrap_or_default();
-    kernel_sdk::call_module_with_fuel(
-        args.module,
-        function,
-        &Raw(args.params),
-        held(args.caps),
-        args.fuel,
-    )
+	let function = core::str::from_utf8(&args.function).unwrap_or_default();
+	kernel_sdk::call_module_with_fuel(
+		args.module,
+		function,
+		&Raw(args.params),
+		held(args.caps),
+		args.fuel,
+	)
 }
 
 fn outcome(result: core::result::Result<kernel_sdk::Reply, CallError>) -> Outcome {
-    match result {
-        Ok(reply) => {
-            let caps: Vec<CapId> = reply.caps.iter().map(Cap::id).collect();
-            keep(caps.clone());
-            Outcome {
-                code: ReturnCode::Success as u32,
-                data: reply.data,
-                caps,
-            }
-        }
-        Err(error) => Outcome {
-            code: error.code as u32,
-            data: error.data,
-            caps: Vec::new(),
-        },
-    }
+	match result {
+		Ok(reply) => {
+			let caps: Vec<CapId> = reply.caps.iter().map(Cap::id).collect();
+			keep(caps.clone());
+			Outcome { code: ReturnCode::Success as u32, data: reply.data, caps }
+		},
+		Err(error) => Outcome { code: error.code as u32, data: error.data, caps: Vec::new() },
+	}
 }
 
 fn code_of(result: core::result::Result<(), CallError>) -> u32 {
-    match result {
-        Ok(()) => ReturnCode::Success as u32,
-        Err(error) => error.code as u32,
-    }
+	match result {
+		Ok(()) => ReturnCode::Success as u32,
+		Err(error) => error.code as u32,
+	}
 }

@@ -6,7 +6,7 @@
 //! transaction, so a failed frame undoes them with everything else.
 
 use crate::{
-	exec::ExecError, CapData, CapabilityOf, Capabilities, Config, Event, HeldBy, HolderOf,
+	exec::ExecError, CapData, Capabilities, CapabilityOf, Config, Event, HeldBy, HolderOf,
 	NextCapId, Pallet,
 };
 use kernel_primitives::{CapId, Creator, Version};

@@ -31,16 +31,12 @@ use kernel_primitives::{
 	CapId, Creator, Holder, ModuleId,
 };
 use polkadot_sdk::{
-	frame_system,
 	frame_support::{
 		storage::{with_transaction_unchecked, TransactionOutcome},
-		traits::{
-			fungible::MutateHold,
-			tokens::Precision,
-			Get,
-		},
+		traits::{fungible::MutateHold, tokens::Precision, Get},
 		weights::Weight,
 	},
+	frame_system,
 	sp_runtime::{traits::Zero, Saturating},
 };
 
@@ -136,17 +132,18 @@ impl ExecError {
 			ExecError::CreatorDestroyed => ReturnCode::CreatorDestroyed,
 			ExecError::TooManyCapabilities => ReturnCode::TooManyCapabilities,
 			ExecError::ReentryDenied => ReturnCode::ReentryDenied,
-			ExecError::CallDepthExceeded | ExecError::TransactionLimit =>
-				ReturnCode::CallDepthExceeded,
+			ExecError::CallDepthExceeded | ExecError::TransactionLimit => {
+				ReturnCode::CallDepthExceeded
+			},
 			ExecError::Reverted(_) => ReturnCode::CalleeReverted,
 			ExecError::Trapped(_) | ExecError::InsufficientDeposit => ReturnCode::CalleeTrapped,
 			ExecError::OutOfFuel | ExecError::OutOfProofSize => ReturnCode::CalleeOutOfFuel,
-			ExecError::InvalidSystemCall |
-			ExecError::CodeRejected(_) |
-			ExecError::NameTaken |
-			ExecError::TooManyModules |
-			ExecError::RequestRejected |
-			ExecError::InvalidRequestIndex => ReturnCode::NotAllowed,
+			ExecError::InvalidSystemCall
+			| ExecError::CodeRejected(_)
+			| ExecError::NameTaken
+			| ExecError::TooManyModules
+			| ExecError::RequestRejected
+			| ExecError::InvalidRequestIndex => ReturnCode::NotAllowed,
 		}
 	}
 }
@@ -219,7 +216,8 @@ impl<T: Config> ExecContext<T> {
 
 	/// Charges `weight` against the budget.
 	pub fn charge(&mut self, weight: Weight) -> Result<(), ExecError> {
-		self.fuel = self.fuel.checked_sub(self.rate.fuel_for(weight)).ok_or(ExecError::OutOfFuel)?;
+		self.fuel =
+			self.fuel.checked_sub(self.rate.fuel_for(weight)).ok_or(ExecError::OutOfFuel)?;
 		self.proof_size_left = self
 			.proof_size_left
 			.checked_sub(weight.proof_size())
@@ -394,10 +392,8 @@ impl<T: Config> ExecContext<T> {
 				parent_cap: None,
 			};
 			let output = ctx.run_frame(engine, spec)?;
-			let data: CapData<T> = output
-				.data
-				.try_into()
-				.map_err(|_| ExecError::Trapped(Trap::CapDataTooLarge))?;
+			let data: CapData<T> =
+				output.data.try_into().map_err(|_| ExecError::Trapped(Trap::CapDataTooLarge))?;
 			Ok(capability::mint::<T>(holder, Creator::Module(module), data, version, None))
 		})
 	}
@@ -503,8 +499,9 @@ impl<T: Config> ExecContext<T> {
 
 		let output = result?;
 		match caller {
-			Some(receiver) =>
-				capability::transfer_all::<T>(&output.caps, &Holder::Module(module), &receiver)?,
+			Some(receiver) => {
+				capability::transfer_all::<T>(&output.caps, &Holder::Module(module), &receiver)?
+			},
 			None if output.caps.is_empty() => {},
 			None => return Err(ExecError::Trapped(Trap::NoReceiver)),
 		}
@@ -617,8 +614,7 @@ impl<T: Config> From<ExecError> for Error<T> {
 			ExecError::DuplicateCapability => Error::DuplicateCapability,
 			ExecError::TooManyCapabilities => Error::TooManyCapabilities,
 			ExecError::ReentryDenied => Error::ReentryDenied,
-			ExecError::CallDepthExceeded | ExecError::TransactionLimit =>
-				Error::CallDepthExceeded,
+			ExecError::CallDepthExceeded | ExecError::TransactionLimit => Error::CallDepthExceeded,
 			ExecError::Reverted(_) => Error::ModuleReverted,
 			ExecError::OutOfFuel => Error::OutOfFuel,
 			ExecError::OutOfProofSize => Error::OutOfProofSize,

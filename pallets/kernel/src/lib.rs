@@ -205,7 +205,6 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type CodeStore<T: Config> = StorageMap<_, Identity, CodeHash, StagedCodeOf<T>>;
 
-
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -219,12 +218,7 @@ pub mod pallet {
 		/// A transaction's call, invocation or deploy returned.
 		Returned { who: T::AccountId, output: BoundedVec<u8, T::MaxOutputLen>, caps: Vec<CapId> },
 		/// A capability was minted.
-		CapabilityMinted {
-			id: CapId,
-			creator: Creator,
-			holder: HolderOf<T>,
-			parent: Option<CapId>,
-		},
+		CapabilityMinted { id: CapId, creator: Creator, holder: HolderOf<T>, parent: Option<CapId> },
 		/// A capability changed hands.
 		CapabilityMoved { id: CapId, from: HolderOf<T>, to: HolderOf<T> },
 		/// A capability was invoked and so consumed.
@@ -342,10 +336,7 @@ pub mod pallet {
 		fn build(&self) {
 			for module in &self.modules {
 				if let Err(error) = Pallet::<T>::deploy_at_genesis(module) {
-					panic!(
-						"genesis module {} failed to deploy: {error:?}",
-						module.name
-					);
+					panic!("genesis module {} failed to deploy: {error:?}", module.name);
 				}
 			}
 		}
@@ -418,7 +409,11 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let base = T::WeightInfo::call();
 			Self::execute(&who, requests, &caps, weight_limit, base, |ctx, engine, caps| {
-				let input = CallInput { function: function.into_inner(), params: params.into_inner(), caps };
+				let input = CallInput {
+					function: function.into_inner(),
+					params: params.into_inner(),
+					caps,
+				};
 				ctx.call(engine, Holder::Account(who.clone()), module, input)
 			})
 		}
@@ -440,7 +435,11 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let base = T::WeightInfo::invoke();
 			Self::execute(&who, requests, &caps, weight_limit, base, |ctx, engine, caps| {
-				let input = CallInput { function: function.into_inner(), params: params.into_inner(), caps };
+				let input = CallInput {
+					function: function.into_inner(),
+					params: params.into_inner(),
+					caps,
+				};
 				ctx.invoke(engine, Holder::Account(who.clone()), cap, input)
 			})
 		}
@@ -457,10 +456,17 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let base = T::WeightInfo::drop_capability();
 			let no_requests = Requests::<T>::default();
-			Self::execute(&who, no_requests, &CapRefs::<T>::default(), weight_limit, base, |ctx, engine, _| {
-				ctx.drop_capability(engine, Holder::Account(who.clone()), cap)
-					.map(|()| Default::default())
-			})
+			Self::execute(
+				&who,
+				no_requests,
+				&CapRefs::<T>::default(),
+				weight_limit,
+				base,
+				|ctx, engine, _| {
+					ctx.drop_capability(engine, Holder::Account(who.clone()), cap)
+						.map(|()| Default::default())
+				},
+			)
 		}
 
 		/// Hands capability `cap`, which the signer holds, to `to` (an account or a module).
@@ -545,8 +551,9 @@ pub mod pallet {
 					.iter()
 					.map(|r| match r {
 						CapRef::Held(id) => Ok(*id),
-						CapRef::Request(i) =>
-							granted.get(*i as usize).copied().ok_or(ExecError::InvalidRequestIndex),
+						CapRef::Request(i) => {
+							granted.get(*i as usize).copied().ok_or(ExecError::InvalidRequestIndex)
+						},
 					})
 					.collect::<Result<Vec<_>, _>>()?;
 				f(ctx, engine, caps)
@@ -588,13 +595,20 @@ pub mod pallet {
 		}
 
 		/// Deploys a genesis module with an unlimited budget.
-		fn deploy_at_genesis(module: &GenesisModule<T::AccountId>) -> Result<ModuleId, DispatchError> {
+		fn deploy_at_genesis(
+			module: &GenesisModule<T::AccountId>,
+		) -> Result<ModuleId, DispatchError> {
 			let valid = wasm::validate::<T>(&module.code).map_err(Error::<T>::from)?;
-			let name: ModuleName<T> =
-				module.name.as_bytes().to_vec().try_into().map_err(|_| Error::<T>::ModuleNameTaken)?;
+			let name: ModuleName<T> = module
+				.name
+				.as_bytes()
+				.to_vec()
+				.try_into()
+				.map_err(|_| Error::<T>::ModuleNameTaken)?;
 			let deployer = module.deployer.clone();
 			let (result, _) = exec::run_top_level::<T, _>(Weight::MAX, |ctx, engine| {
-				let id = lifecycle::create_module::<T>(deployer.clone(), name, &module.code, valid)?;
+				let id =
+					lifecycle::create_module::<T>(deployer.clone(), name, &module.code, valid)?;
 				ctx.init(engine, id, deployer.clone(), module.params.clone(), Vec::new())?;
 				Ok(id)
 			});

@@ -19,8 +19,8 @@ use kernel_primitives::{
 	CapId, Holder, ModuleId,
 };
 use polkadot_sdk::{
-	frame_system,
 	frame_support::{traits::Get, weights::Weight},
+	frame_system,
 	sp_core::H256,
 	sp_io::hashing::blake2_256,
 	sp_runtime::traits::Zero,

@@ -10,7 +10,7 @@ use crate::{weights::WeightInfo, Config};
 use polkadot_sdk::frame_support::{traits::Get, weights::Weight};
 
 /// Fuel one iteration of the `instr` benchmark loop burns (checked by a test).
-pub const INSTR_FUEL_PER_ITERATION: u64 = 8;
+pub const INSTR_FUEL_PER_ITERATION: u64 = 9;
 
 /// Proof size charged for reading one trie entry, on top of its key and value: the trie nodes
 /// on its path.
@@ -31,9 +31,8 @@ impl Default for FuelRate {
 impl FuelRate {
 	/// The rate from `T`'s benchmarked weights.
 	pub fn of<T: Config>() -> Self {
-		let per_iteration = T::WeightInfo::instr(1)
-			.ref_time()
-			.saturating_sub(T::WeightInfo::instr(0).ref_time());
+		let per_iteration =
+			T::WeightInfo::instr(1).ref_time().saturating_sub(T::WeightInfo::instr(0).ref_time());
 		Self { ref_time_per_fuel: (per_iteration / INSTR_FUEL_PER_ITERATION).max(1) }
 	}
 
@@ -75,9 +74,7 @@ pub fn storage_read<T: Config>(key_len: u32, value_len: u32) -> Weight {
 
 /// Writing (or clearing) a trie entry: the old length is read first.
 pub fn storage_write<T: Config>(key_len: u32, value_len: u32) -> Weight {
-	T::DbWeight::get()
-		.writes(1)
-		.saturating_add(storage_read::<T>(key_len, value_len))
+	T::DbWeight::get().writes(1).saturating_add(storage_read::<T>(key_len, value_len))
 }
 
 /// Reading and writing capability-table entries.

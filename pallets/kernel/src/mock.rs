@@ -93,12 +93,7 @@ pub const LIMIT: Weight = Weight::from_parts(200_000_000_000, 8 * 1024 * 1024);
 pub fn new_test_ext() -> polkadot_sdk::sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {
-		balances: vec![
-			(ALICE, ENDOWMENT),
-			(BOB, ENDOWMENT),
-			(CHARLIE, ENDOWMENT),
-			(PAUPER, 10),
-		],
+		balances: vec![(ALICE, ENDOWMENT), (BOB, ENDOWMENT), (CHARLIE, ENDOWMENT), (PAUPER, 10)],
 		..Default::default()
 	}
 	.assimilate_storage(&mut storage)

@@ -81,8 +81,7 @@ impl ModuleStorage {
 		let start = state_key(key);
 		// An empty key means "from the start": the namespace byte alone sorts before every
 		// state key, and `next_key` is strictly greater, so it finds the first one.
-		let next =
-			sp_io::default_child_storage::next_key(self.child.storage_key(), &start)?;
+		let next = sp_io::default_child_storage::next_key(self.child.storage_key(), &start)?;
 		match next.split_first() {
 			Some((&STATE_PREFIX, rest)) => Some(rest.to_vec()),
 			_ => None,

@@ -3,7 +3,7 @@
 use crate::Config;
 use codec::{Decode, Encode, MaxEncodedLen};
 use frame_support::{pallet_prelude::*, traits::fungible::Inspect};
-use kernel_primitives::{Capability, CapRef, Exports, Holder, Request, Version};
+use kernel_primitives::{CapRef, Capability, Exports, Holder, Request, Version};
 use polkadot_sdk::{frame_support, frame_system, sp_core::H256};
 use scale_info::TypeInfo;
 

@@ -20,7 +20,8 @@ fn holder(who: &AccountId32) -> ModuleHolder {
 
 /// Deploys `balance` with 1000 for ALICE and 500 for BOB.
 fn deploy_balance() -> ModuleId {
-	let endowments: Vec<(ModuleHolder, Balance)> = vec![(holder(&ALICE), 1_000), (holder(&BOB), 500)];
+	let endowments: Vec<(ModuleHolder, Balance)> =
+		vec![(holder(&ALICE), 1_000), (holder(&BOB), 500)];
 	deploy(kernel_modules::BALANCE, "balance", endowments.encode())
 }
 
@@ -46,8 +47,15 @@ fn balance_events(balance: ModuleId) -> Vec<BalanceEvent> {
 
 /// Requests a capability from `balance` and hands it to `tester` in the same call.
 fn request_into(tester: ModuleId, balance: ModuleId, who: &AccountId32, request: Vec<u8>) -> CapId {
-	call_full(who, tester, tf::KEEP, Vec::new(), vec![CapRef::Request(0)], vec![(balance, request)])
-		.expect("request accepted");
+	call_full(
+		who,
+		tester,
+		tf::KEEP,
+		Vec::new(),
+		vec![CapRef::Request(0)],
+		vec![(balance, request)],
+	)
+	.expect("request accepted");
 	let kept: Vec<CapId> = decode_output();
 	kept[0]
 }
@@ -124,11 +132,21 @@ fn a_slashable_request_locks_funds_and_the_holder_slashes_keeping_the_remainder(
 fn slashing_more_than_the_capability_covers_fails_without_effect() {
 	new_test_ext().execute_with(|| {
 		let balance = deploy_balance();
-		call_full(&ALICE, balance, bf::TOTAL_ISSUANCE, Vec::new(), Vec::new(), vec![(balance, slashable(&ALICE, 100))])
-			.unwrap();
+		call_full(
+			&ALICE,
+			balance,
+			bf::TOTAL_ISSUANCE,
+			Vec::new(),
+			Vec::new(),
+			vec![(balance, slashable(&ALICE, 100))],
+		)
+		.unwrap();
 		let cap = caps_of(&account(&ALICE))[0];
 		let too_much = SlashArgs { amount: 101, beneficiary: None }.encode();
-		assert_fails!(invoke(&ALICE, cap, bf::SLASH, too_much, Vec::new()), Error::<Test>::ModuleReverted);
+		assert_fails!(
+			invoke(&ALICE, cap, bf::SLASH, too_much, Vec::new()),
+			Error::<Test>::ModuleReverted
+		);
 	});
 }
 
@@ -136,8 +154,15 @@ fn slashing_more_than_the_capability_covers_fails_without_effect() {
 fn a_slash_can_pay_a_beneficiary() {
 	new_test_ext().execute_with(|| {
 		let balance = deploy_balance();
-		call_full(&ALICE, balance, bf::TOTAL_ISSUANCE, Vec::new(), Vec::new(), vec![(balance, slashable(&ALICE, 100))])
-			.unwrap();
+		call_full(
+			&ALICE,
+			balance,
+			bf::TOTAL_ISSUANCE,
+			Vec::new(),
+			Vec::new(),
+			vec![(balance, slashable(&ALICE, 100))],
+		)
+		.unwrap();
 		let cap = caps_of(&account(&ALICE))[0];
 		let args = SlashArgs { amount: 100, beneficiary: Some(holder(&CHARLIE)) }.encode();
 		invoke(&ALICE, cap, bf::SLASH, args, Vec::new()).expect("slash");
@@ -152,14 +177,25 @@ fn a_slash_can_pay_a_beneficiary() {
 fn split_divides_a_slashable_capability() {
 	new_test_ext().execute_with(|| {
 		let balance = deploy_balance();
-		call_full(&ALICE, balance, bf::TOTAL_ISSUANCE, Vec::new(), Vec::new(), vec![(balance, slashable(&ALICE, 100))])
-			.unwrap();
+		call_full(
+			&ALICE,
+			balance,
+			bf::TOTAL_ISSUANCE,
+			Vec::new(),
+			Vec::new(),
+			vec![(balance, slashable(&ALICE, 100))],
+		)
+		.unwrap();
 		let cap = caps_of(&account(&ALICE))[0];
 		invoke(&ALICE, cap, bf::SPLIT, 30u128.encode(), Vec::new()).expect("split");
 		let (_, parts) = last_output();
 		let amounts: Vec<Balance> = parts
 			.iter()
-			.map(|id| BalanceCap::decode(&mut &Capabilities::<Test>::get(id).unwrap().data[..]).unwrap().amount())
+			.map(|id| {
+				BalanceCap::decode(&mut &Capabilities::<Test>::get(id).unwrap().data[..])
+					.unwrap()
+					.amount()
+			})
 			.collect();
 		assert_eq!(amounts, vec![30, 70]);
 		assert_eq!(account_of(balance, &ALICE).locked, 100, "splitting locks nothing more");
@@ -170,13 +206,21 @@ fn split_divides_a_slashable_capability() {
 fn dropping_a_slashable_capability_unlocks_its_funds() {
 	new_test_ext().execute_with(|| {
 		let balance = deploy_balance();
-		call_full(&ALICE, balance, bf::TOTAL_ISSUANCE, Vec::new(), Vec::new(), vec![(balance, slashable(&ALICE, 250))])
-			.unwrap();
+		call_full(
+			&ALICE,
+			balance,
+			bf::TOTAL_ISSUANCE,
+			Vec::new(),
+			Vec::new(),
+			vec![(balance, slashable(&ALICE, 250))],
+		)
+		.unwrap();
 		assert_eq!(account_of(balance, &ALICE), Account { free: 750, locked: 250 });
 		let cap = caps_of(&account(&ALICE))[0];
 		Kernel::drop_capability(origin(&ALICE), cap, LIMIT).expect("drop");
 		assert_eq!(account_of(balance, &ALICE), Account { free: 1_000, locked: 0 });
-		assert!(balance_events(balance).contains(&BalanceEvent::Unlocked { account: raw(&ALICE), amount: 250 }));
+		assert!(balance_events(balance)
+			.contains(&BalanceEvent::Unlocked { account: raw(&ALICE), amount: 250 }));
 	});
 }
 
@@ -185,7 +229,14 @@ fn a_request_cannot_lock_someone_elses_funds() {
 	new_test_ext().execute_with(|| {
 		let balance = deploy_balance();
 		assert_fails!(
-			call_full(&ALICE, balance, bf::TOTAL_ISSUANCE, Vec::new(), Vec::new(), vec![(balance, slashable(&BOB, 10))]),
+			call_full(
+				&ALICE,
+				balance,
+				bf::TOTAL_ISSUANCE,
+				Vec::new(),
+				Vec::new(),
+				vec![(balance, slashable(&BOB, 10))]
+			),
 			Error::<Test>::RequestRejected
 		);
 	});
@@ -196,7 +247,14 @@ fn a_request_beyond_free_funds_is_rejected() {
 	new_test_ext().execute_with(|| {
 		let balance = deploy_balance();
 		assert_fails!(
-			call_full(&BOB, balance, bf::TOTAL_ISSUANCE, Vec::new(), Vec::new(), vec![(balance, slashable(&BOB, 501))]),
+			call_full(
+				&BOB,
+				balance,
+				bf::TOTAL_ISSUANCE,
+				Vec::new(),
+				Vec::new(),
+				vec![(balance, slashable(&BOB, 501))]
+			),
 			Error::<Test>::RequestRejected
 		);
 	});
@@ -207,11 +265,20 @@ fn a_transferable_capability_pays_from_locked_funds_and_returns_the_rest() {
 	new_test_ext().execute_with(|| {
 		let balance = deploy_balance();
 		let cheque = BalanceCap::Transferable { account: raw(&ALICE), amount: 200 }.encode();
-		call_full(&ALICE, balance, bf::TOTAL_ISSUANCE, Vec::new(), Vec::new(), vec![(balance, cheque)]).unwrap();
+		call_full(
+			&ALICE,
+			balance,
+			bf::TOTAL_ISSUANCE,
+			Vec::new(),
+			Vec::new(),
+			vec![(balance, cheque)],
+		)
+		.unwrap();
 		let cap = caps_of(&account(&ALICE))[0];
 		Kernel::transfer_capability(origin(&ALICE), cap, account(&BOB)).unwrap();
 
-		invoke(&BOB, cap, bf::TRANSFER, (holder(&CHARLIE), 150u128).encode(), Vec::new()).expect("pay");
+		invoke(&BOB, cap, bf::TRANSFER, (holder(&CHARLIE), 150u128).encode(), Vec::new())
+			.expect("pay");
 		let (_, rest) = last_output();
 
 		assert_eq!(account_of(balance, &CHARLIE).free, 150);
@@ -228,8 +295,15 @@ fn a_transferable_capability_pays_from_locked_funds_and_returns_the_rest() {
 fn describe_tells_what_a_balance_capability_covers() {
 	new_test_ext().execute_with(|| {
 		let balance = deploy_balance();
-		call_full(&ALICE, balance, bf::TOTAL_ISSUANCE, Vec::new(), Vec::new(), vec![(balance, slashable(&ALICE, 7))])
-			.unwrap();
+		call_full(
+			&ALICE,
+			balance,
+			bf::TOTAL_ISSUANCE,
+			Vec::new(),
+			Vec::new(),
+			vec![(balance, slashable(&ALICE, 7))],
+		)
+		.unwrap();
 		let cap = caps_of(&account(&ALICE))[0];
 		let described: Option<BalanceCap> = query(&BOB, balance, bf::DESCRIBE, cap);
 		assert_eq!(described, Some(BalanceCap::Slashable { account: raw(&ALICE), amount: 7 }));

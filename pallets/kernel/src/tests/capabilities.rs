@@ -5,6 +5,9 @@ use crate::{assert_fails, Capabilities, Error};
 use kernel_primitives::{abi::ReturnCode, system::SystemCap, Creator};
 use module_interfaces::tester::{CallArgs, InvokeArgs, Outcome};
 
+/// A capability as a module sees it through `cap_inspect`.
+type ModuleCapability = kernel_primitives::Capability<[u8; 32], Vec<u8>>;
+
 #[test]
 fn minted_capability_is_held_by_the_receiver_and_records_its_creator() {
 	new_test_ext().execute_with(|| {
@@ -72,7 +75,10 @@ fn a_capability_held_by_someone_else_cannot_be_used() {
 		let tester = deploy_tester("t");
 		let cap = mint_to(&ALICE, tester, b"alice's");
 
-		assert_fails!(invoke(&BOB, cap, tf::ECHO, Vec::new(), Vec::new()), Error::<Test>::NotHolder);
+		assert_fails!(
+			invoke(&BOB, cap, tf::ECHO, Vec::new(), Vec::new()),
+			Error::<Test>::NotHolder
+		);
 		assert_fails!(
 			call_full(&BOB, tester, tf::KEEP, Vec::new(), vec![CapRef::Held(cap)], Vec::new()),
 			Error::<Test>::NotHolder
@@ -200,7 +206,10 @@ fn a_drop_the_creator_refuses_keeps_the_capability() {
 	new_test_ext().execute_with(|| {
 		let tester = deploy_tester("t");
 		let cap = mint_to(&ALICE, tester, tester_api::STICKY);
-		assert_fails!(Kernel::drop_capability(origin(&ALICE), cap, LIMIT), Error::<Test>::ModuleReverted);
+		assert_fails!(
+			Kernel::drop_capability(origin(&ALICE), cap, LIMIT),
+			Error::<Test>::ModuleReverted
+		);
 		assert_eq!(Capabilities::<Test>::get(cap).unwrap().holder, account(&ALICE));
 	});
 }
@@ -277,7 +286,14 @@ fn a_request_to_a_module_without_validate_request_fails() {
 		let tester = deploy_tester("t");
 		let plain = deploy(&super::validation::minimal_module(), "plain", Vec::new());
 		assert_fails!(
-			call_full(&ALICE, tester, tf::STATS, Vec::new(), Vec::new(), vec![(plain, b"x".to_vec())]),
+			call_full(
+				&ALICE,
+				tester,
+				tf::STATS,
+				Vec::new(),
+				Vec::new(),
+				vec![(plain, b"x".to_vec())]
+			),
 			Error::<Test>::EntryNotExported
 		);
 	});
@@ -359,7 +375,8 @@ fn a_module_can_give_a_capability_to_an_account() {
 	new_test_ext().execute_with(|| {
 		let tester = deploy_tester("t");
 		let cap = mint_to(&ALICE, tester, b"x");
-		call_full(&ALICE, tester, tf::KEEP, Vec::new(), vec![CapRef::Held(cap)], Vec::new()).unwrap();
+		call_full(&ALICE, tester, tf::KEEP, Vec::new(), vec![CapRef::Held(cap)], Vec::new())
+			.unwrap();
 
 		let code: u32 = query(&ALICE, tester, tf::GIVE, (cap, account(&BOB)));
 		assert_eq!(code, ReturnCode::Success as u32);
@@ -378,13 +395,11 @@ fn inspect_shows_own_and_held_capabilities_only() {
 		let b = deploy_tester("b");
 		let cap = mint_to(&ALICE, a, b"mine");
 
-		let (code, info): (u32, Option<kernel_primitives::Capability<[u8; 32], Vec<u8>>>) =
-			query(&ALICE, a, tf::INSPECT, cap);
+		let (code, info): (u32, Option<ModuleCapability>) = query(&ALICE, a, tf::INSPECT, cap);
 		assert_eq!(code, ReturnCode::Success as u32, "the creator may inspect");
 		assert_eq!(info.unwrap().data, b"mine".to_vec());
 
-		let (code, info): (u32, Option<kernel_primitives::Capability<[u8; 32], Vec<u8>>>) =
-			query(&ALICE, b, tf::INSPECT, cap);
+		let (code, info): (u32, Option<ModuleCapability>) = query(&ALICE, b, tf::INSPECT, cap);
 		assert_eq!(code, ReturnCode::NotHolder as u32, "a stranger may not");
 		assert!(info.is_none());
 	});

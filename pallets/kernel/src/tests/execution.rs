@@ -9,7 +9,12 @@ fn call_args(module: ModuleId, function: &str, params: impl Encode) -> CallArgs 
 	CallArgs { module, function: function.into(), params: params.encode(), ..Default::default() }
 }
 
-fn call_limited(who: &AccountId32, module: ModuleId, function: &str, limit: Weight) -> DispatchResultWithPostInfo {
+fn call_limited(
+	who: &AccountId32,
+	module: ModuleId,
+	function: &str,
+	limit: Weight,
+) -> DispatchResultWithPostInfo {
 	Kernel::call(
 		origin(who),
 		module,
@@ -204,8 +209,7 @@ fn a_module_that_allows_re_entry_can_be_re_entered() {
 fn nesting_deeper_than_the_limit_is_refused_to_the_deepest_caller() {
 	new_test_ext().execute_with(|| {
 		let depth = MaxCallDepth::get() as usize;
-		let modules: Vec<ModuleId> =
-			(0..=depth).map(|i| deploy_tester(&format!("m{i}"))).collect();
+		let modules: Vec<ModuleId> = (0..=depth).map(|i| deploy_tester(&format!("m{i}"))).collect();
 		// m0 calls m1 calls ... m[depth], which would be frame depth + 1.
 		let mut args = call_args(modules[depth], tf::STATS, ());
 		for module in modules[1..depth].iter().rev() {
@@ -312,4 +316,43 @@ fn a_module_can_find_another_by_name() {
 		let (code, id): (u32, u32) = query(&ALICE, probe, "find", ());
 		assert_eq!((code, id), (ReturnCode::Success as u32, target));
 	});
+}
+
+#[test]
+fn the_instr_benchmark_loop_burns_the_calibrated_fuel_per_iteration() {
+	use crate::{
+		exec::run_top_level,
+		meter::INSTR_FUEL_PER_ITERATION,
+		wasm::synth::{module, CallBody},
+	};
+	new_test_ext().execute_with(|| {
+		let fuel_for = |iterations: u32| {
+			let module = deploy(
+				&module(CallBody::Loop(iterations), 0),
+				&format!("loop{iterations}"),
+				Vec::new(),
+			);
+			let (result, usage) = run_top_level::<Test, _>(LIMIT, |ctx, engine| {
+				let input = kernel_primitives::envelope::CallInput::default();
+				ctx.call(engine, account(&ALICE), module, input)
+			});
+			result.expect("the loop runs");
+			usage.fuel
+		};
+		let per_iteration = (fuel_for(1_000) - fuel_for(0)) / 1_000;
+		assert_eq!(per_iteration, INSTR_FUEL_PER_ITERATION);
+	});
+}
+
+#[test]
+fn synthesised_benchmark_modules_are_valid() {
+	use crate::wasm::{
+		synth::{module, CallBody},
+		validate,
+	};
+	for body in [CallBody::Empty, CallBody::Loop(5), CallBody::HostCalls(5), CallBody::ReadInput] {
+		let code = module(body, 3_000);
+		assert!(code.len() > 3_000);
+		validate::<Test>(&code).expect("valid");
+	}
 }

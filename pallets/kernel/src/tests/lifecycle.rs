@@ -151,8 +151,14 @@ fn stale_capabilities_are_recognisable_after_an_upgrade() {
 		let old = mint_to(&ALICE, tester, b"v1 ticket");
 		let (upgradable, _) = system_caps(tester);
 		hand_over(tester, upgradable, &ALICE);
-		invoke(&ALICE, upgradable, "upgrade", upgrade_params(kernel_modules::TESTER, b""), Vec::new())
-			.expect("upgrade");
+		invoke(
+			&ALICE,
+			upgradable,
+			"upgrade",
+			upgrade_params(kernel_modules::TESTER, b""),
+			Vec::new(),
+		)
+		.expect("upgrade");
 
 		assert_eq!(Capabilities::<Test>::get(old).unwrap().creator_version, 1);
 		assert_fails!(
@@ -193,8 +199,15 @@ fn destroying_a_module_leaves_dangling_capabilities_and_deletes_storage_lazily()
 		// ALICE holds a capability doomed minted; doomed holds one other minted.
 		let dangling = mint_to(&ALICE, doomed, b"dangling");
 		let held_by_doomed = mint_to(&ALICE, other, b"orphan");
-		call_full(&ALICE, doomed, tf::KEEP, Vec::new(), vec![CapRef::Held(held_by_doomed)], Vec::new())
-			.unwrap();
+		call_full(
+			&ALICE,
+			doomed,
+			tf::KEEP,
+			Vec::new(),
+			vec![CapRef::Held(held_by_doomed)],
+			Vec::new(),
+		)
+		.unwrap();
 		let (_, destroy) = system_caps(doomed);
 		hand_over(doomed, destroy, &BOB);
 		let deposit_before = held_deposit(&ALICE);
@@ -301,7 +314,12 @@ fn on_block_stops_at_the_budget_and_resumes_next_block() {
 		// Room for exactly one frame per block.
 		let one_frame = OnBlockFrameWeight::get()
 			.saturating_add(<() as crate::weights::WeightInfo>::call())
-			.saturating_add(<<Test as frame_system::Config>::DbWeight as Get<frame_support::weights::RuntimeDbWeight>>::get().reads_writes(2, 1));
+			.saturating_add(
+				<<Test as frame_system::Config>::DbWeight as Get<
+					frame_support::weights::RuntimeDbWeight,
+				>>::get()
+				.reads_writes(2, 1),
+			);
 		OnBlockWeight::set(&one_frame);
 		for block in 2..5 {
 			KernelPallet::<Test>::on_initialize(block);
@@ -327,7 +345,10 @@ fn deposits_follow_code_and_state() {
 		let bytes = (5 + 2) + 2;
 		assert_eq!(after.storage_items, info.storage_items + 1);
 		assert_eq!(after.storage_bytes, info.storage_bytes + bytes);
-		assert_eq!(after.deposit, info.deposit + u64::from(bytes) * DepositPerByte::get() + DepositPerItem::get());
+		assert_eq!(
+			after.deposit,
+			info.deposit + u64::from(bytes) * DepositPerByte::get() + DepositPerItem::get()
+		);
 		assert_eq!(held_deposit(&ALICE), after.deposit, "the deployer pays");
 	});
 }

@@ -73,7 +73,12 @@ pub fn bounded<S: Get<u32>>(bytes: impl Into<Vec<u8>>) -> frame_support::Bounded
 use frame_support::traits::Get;
 
 /// Deploys `code` as `name` from ALICE.
-pub fn deploy_as(who: &AccountId32, code: &[u8], name: &str, params: Vec<u8>) -> DispatchResultWithPostInfo {
+pub fn deploy_as(
+	who: &AccountId32,
+	code: &[u8],
+	name: &str,
+	params: Vec<u8>,
+) -> DispatchResultWithPostInfo {
 	Kernel::deploy(
 		origin(who),
 		bounded(code),
@@ -105,8 +110,10 @@ pub fn call_full(
 	caps: Vec<CapRef>,
 	requests: Vec<(ModuleId, Vec<u8>)>,
 ) -> DispatchResultWithPostInfo {
-	let requests: Vec<_> =
-		requests.into_iter().map(|(module, data)| Request { module, data: bounded(data) }).collect();
+	let requests: Vec<_> = requests
+		.into_iter()
+		.map(|(module, data)| Request { module, data: bounded(data) })
+		.collect();
 	Kernel::call(
 		origin(who),
 		module,
@@ -119,12 +126,22 @@ pub fn call_full(
 }
 
 /// Calls `function` of `module` as `who` with SCALE `params`.
-pub fn call(who: &AccountId32, module: ModuleId, function: &str, params: impl Encode) -> DispatchResultWithPostInfo {
+pub fn call(
+	who: &AccountId32,
+	module: ModuleId,
+	function: &str,
+	params: impl Encode,
+) -> DispatchResultWithPostInfo {
 	call_full(who, module, function, params.encode(), Vec::new(), Vec::new())
 }
 
 /// Calls and decodes the output.
-pub fn query<R: Decode>(who: &AccountId32, module: ModuleId, function: &str, params: impl Encode) -> R {
+pub fn query<R: Decode>(
+	who: &AccountId32,
+	module: ModuleId,
+	function: &str,
+	params: impl Encode,
+) -> R {
 	call(who, module, function, params).expect("call succeeds");
 	decode_output()
 }
@@ -154,8 +171,9 @@ pub fn last_output() -> (Vec<u8>, Vec<CapId>) {
 		.into_iter()
 		.rev()
 		.find_map(|record| match record.event {
-			RuntimeEvent::Kernel(KernelEvent::Returned { output, caps, .. }) =>
-				Some((output.into_inner(), caps)),
+			RuntimeEvent::Kernel(KernelEvent::Returned { output, caps, .. }) => {
+				Some((output.into_inner(), caps))
+			},
 			_ => None,
 		})
 		.expect("a Returned event")
@@ -188,8 +206,9 @@ pub fn module_events() -> Vec<(ModuleId, Vec<u8>)> {
 	frame_system::Pallet::<Test>::events()
 		.into_iter()
 		.filter_map(|record| match record.event {
-			RuntimeEvent::Kernel(KernelEvent::ModuleEvent { module, data }) =>
-				Some((module, data.into_inner())),
+			RuntimeEvent::Kernel(KernelEvent::ModuleEvent { module, data }) => {
+				Some((module, data.into_inner()))
+			},
 			_ => None,
 		})
 		.collect()

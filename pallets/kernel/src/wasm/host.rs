@@ -146,7 +146,10 @@ fn read<T: Config>(caller: &mut Caller<'_, T>, ptr: u32, len: u32) -> HostResult
 	Ok(buffer)
 }
 
-fn read_array<T: Config, const N: usize>(caller: &mut Caller<'_, T>, ptr: u32) -> HostResult<[u8; N]> {
+fn read_array<T: Config, const N: usize>(
+	caller: &mut Caller<'_, T>,
+	ptr: u32,
+) -> HostResult<[u8; N]> {
 	let mut buffer = [0u8; N];
 	memory(caller)?
 		.read(&*caller, ptr as usize, &mut buffer)
@@ -155,9 +158,7 @@ fn read_array<T: Config, const N: usize>(caller: &mut Caller<'_, T>, ptr: u32) -
 }
 
 fn write<T: Config>(caller: &mut Caller<'_, T>, ptr: u32, data: &[u8]) -> HostResult<()> {
-	memory(caller)?
-		.write(&mut *caller, ptr as usize, data)
-		.map_err(|_| trap(Trap::MemoryAccess))
+	memory(caller)?.write(&mut *caller, ptr as usize, data).map_err(|_| trap(Trap::MemoryAccess))
 }
 
 /// Writes `data` to the module's output buffer (see the ABI's "Passing bytes").
@@ -253,8 +254,7 @@ fn return_value<T: Config>(
 	let exit = if flags & RETURN_FLAG_REVERT != 0 {
 		Exit::Revert(data)
 	} else {
-		let output =
-			Output::decode_all(&mut &data[..]).map_err(|_| trap(Trap::InvalidOutput))?;
+		let output = Output::decode_all(&mut &data[..]).map_err(|_| trap(Trap::InvalidOutput))?;
 		if output.caps.len() > T::MaxCapsPerCall::get() as usize {
 			return Err(fail(ExecError::TooManyCapabilities));
 		}
@@ -316,7 +316,11 @@ fn storage_set<T: Config>(
 	Ok(ReturnCode::Success.into())
 }
 
-fn storage_clear<T: Config>(mut caller: Caller<'_, T>, key_ptr: u32, key_len: u32) -> HostResult<u32> {
+fn storage_clear<T: Config>(
+	mut caller: Caller<'_, T>,
+	key_ptr: u32,
+	key_len: u32,
+) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
 	let key = storage_key(&mut caller, key_ptr, key_len)?;
 	charge(&mut caller, meter::storage_write::<T>(key_len, 0))?;
@@ -352,7 +356,11 @@ fn storage_next_key<T: Config>(
 
 // ---- context ----
 
-fn caller_fn<T: Config>(mut caller: Caller<'_, T>, out_ptr: u32, out_len_ptr: u32) -> HostResult<u32> {
+fn caller_fn<T: Config>(
+	mut caller: Caller<'_, T>,
+	out_ptr: u32,
+	out_len_ptr: u32,
+) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
 	let encoded = caller.data().caller.encode();
 	code(write_output(&mut caller, out_ptr, out_len_ptr, &encoded))
@@ -378,7 +386,11 @@ fn fuel_left<T: Config>(mut caller: Caller<'_, T>) -> HostResult<u64> {
 	caller.get_fuel()
 }
 
-fn deposit_event<T: Config>(mut caller: Caller<'_, T>, data_ptr: u32, data_len: u32) -> HostResult<u32> {
+fn deposit_event<T: Config>(
+	mut caller: Caller<'_, T>,
+	data_ptr: u32,
+	data_len: u32,
+) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>().saturating_add(T::DbWeight::get().writes(1)))?;
 	if data_len > T::MaxEventLen::get() {
 		return Err(trap(Trap::EventTooLarge));
@@ -404,7 +416,12 @@ fn debug_log<T: Config>(mut caller: Caller<'_, T>, msg_ptr: u32, msg_len: u32) -
 	Ok(())
 }
 
-fn hash_blake2_256<T: Config>(mut caller: Caller<'_, T>, in_ptr: u32, in_len: u32, out_ptr: u32) -> HostResult<()> {
+fn hash_blake2_256<T: Config>(
+	mut caller: Caller<'_, T>,
+	in_ptr: u32,
+	in_len: u32,
+	out_ptr: u32,
+) -> HostResult<()> {
 	charge(&mut caller, meter::host_call::<T>())?;
 	if in_len > T::MaxParamsLen::get() {
 		return Err(trap(Trap::InputTooLarge));
@@ -420,7 +437,10 @@ fn sr25519_verify<T: Config>(
 	msg_ptr: u32,
 	msg_len: u32,
 ) -> HostResult<u32> {
-	charge(&mut caller, meter::host_call::<T>().saturating_add(meter::sr25519_verify::<T>(msg_len)))?;
+	charge(
+		&mut caller,
+		meter::host_call::<T>().saturating_add(meter::sr25519_verify::<T>(msg_len)),
+	)?;
 	if msg_len > T::MaxParamsLen::get() {
 		return Err(trap(Trap::InputTooLarge));
 	}
@@ -442,7 +462,8 @@ fn module_lookup<T: Config>(
 		return Ok(ReturnCode::ModuleNotFound.into());
 	}
 	let name = read(&mut caller, name_ptr, name_len)?;
-	let Some(id) = crate::types::ModuleName::<T>::try_from(name).ok().and_then(ModuleNames::<T>::get)
+	let Some(id) =
+		crate::types::ModuleName::<T>::try_from(name).ok().and_then(ModuleNames::<T>::get)
 	else {
 		return Ok(ReturnCode::ModuleNotFound.into());
 	};
@@ -525,8 +546,7 @@ fn call_module<T: Config>(
 		return Ok(ReturnCode::DecodeFailed.into());
 	};
 	let me = caller.data().me();
-	let result =
-		nested(&mut caller, fuel_limit, |ctx, engine| ctx.call(engine, me, module, call))?;
+	let result = nested(&mut caller, fuel_limit, |ctx, engine| ctx.call(engine, me, module, call))?;
 	respond(&mut caller, result, out_ptr, out_len_ptr)
 }
 

@@ -1,6 +1,8 @@
 //! The sandbox: wasmi configuration, code validation and running one frame.
 
 pub mod host;
+#[cfg(any(feature = "runtime-benchmarks", test))]
+pub mod synth;
 
 use crate::{
 	exec::{ExecContext, ExecError, FrameSpec, Trap},
@@ -126,8 +128,8 @@ fn check_imports(module: &Module) -> Result<(), CodeError> {
 }
 
 fn same_types(declared: &[ValueType], actual: &[ValType]) -> bool {
-	declared.len() == actual.len() &&
-		declared.iter().zip(actual).all(|(d, a)| {
+	declared.len() == actual.len()
+		&& declared.iter().zip(actual).all(|(d, a)| {
 			matches!((d, a), (ValueType::I32, ValType::I32) | (ValueType::I64, ValType::I64))
 		})
 }
@@ -145,16 +147,17 @@ fn check_exports<T: Config>(module: &Module) -> Result<ValidCode, CodeError> {
 				has_memory = true;
 			},
 			(abi::ALLOW_REENTRY_EXPORT, _) => reentrant = true,
-			(name, ty) =>
+			(name, ty) => {
 				if let Some(entry) = Entry::from_export_name(name) {
 					let ExternType::Func(func) = ty else {
-						return Err(CodeError::InvalidEntrySignature)
+						return Err(CodeError::InvalidEntrySignature);
 					};
 					if !func.params().is_empty() || !func.results().is_empty() {
 						return Err(CodeError::InvalidEntrySignature);
 					}
 					exports.insert(entry);
-				},
+				}
+			},
 		}
 	}
 	if !has_memory || Entry::REQUIRED.iter().any(|e| !exports.has(*e)) {
@@ -203,9 +206,9 @@ fn instantiate_and_run<T: Config>(
 	let module = Module::new(store.engine(), code)?;
 	let linker = host::linker::<T>(store.engine())?;
 	let instance = linker.instantiate_and_start(&mut *store, &module)?;
-	let memory = instance
-		.get_memory(&*store, abi::MEMORY_EXPORT)
-		.ok_or_else(|| wasmi::Error::host(HostTrap::Fail(ExecError::Trapped(Trap::Instantiation))))?;
+	let memory = instance.get_memory(&*store, abi::MEMORY_EXPORT).ok_or_else(|| {
+		wasmi::Error::host(HostTrap::Fail(ExecError::Trapped(Trap::Instantiation)))
+	})?;
 	store.data_mut().memory = Some(memory);
 	let func = instance.get_typed_func::<(), ()>(&*store, entry.export_name())?;
 	func.call(&mut *store, ())

@@ -1,0 +1,241 @@
+//! Benchmarks of every dispatchable, and of the execution costs the fuel meter is calibrated
+//! with (`instr`, `host_fn`, `host_input`).
+
+use crate::wasm::synth::{self as code, CallBody};
+use crate::{
+	capability, exec::ExecContext, lifecycle, wasm, Call, CapRefs, CodeOf, Config, FunctionName,
+	ModuleName, Pallet, Params, Requests,
+};
+use alloc::vec;
+use frame_benchmarking::v2::*;
+use frame_support::{
+	traits::{fungible::Mutate, Get},
+	weights::Weight,
+};
+use frame_system::RawOrigin;
+use kernel_primitives::{Creator, Holder, ModuleId};
+use polkadot_sdk::{frame_benchmarking, frame_support, frame_system, sp_runtime::traits::Bounded};
+
+/// A funded signer.
+fn funded_caller<T: Config>() -> T::AccountId {
+	let caller: T::AccountId = whitelisted_caller();
+	let amount = crate::BalanceOf::<T>::max_value() / 4u32.into();
+	T::Currency::set_balance(&caller, amount);
+	caller
+}
+
+/// Stores `code` as a module of `deployer` without running it (the setup of most benchmarks).
+fn install<T: Config>(deployer: &T::AccountId, code: &[u8]) -> ModuleId {
+	let valid = wasm::validate::<T>(code).expect("benchmark code is valid");
+	let name: ModuleName<T> = b"bench".to_vec().try_into().expect("short name");
+	lifecycle::create_module::<T>(deployer.clone(), name, code, valid).expect("module created")
+}
+
+fn function<T: Config>(name: &str) -> FunctionName<T> {
+	name.as_bytes().to_vec().try_into().expect("short name")
+}
+
+fn code_of<T: Config>(code: alloc::vec::Vec<u8>) -> CodeOf<T> {
+	code.try_into().expect("within MaxCodeLen")
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	/// Validating, storing and initialising `c` bytes of code.
+	#[benchmark]
+	fn deploy(c: Linear<0, { T::MaxCodeLen::get() - 1024 }>) {
+		let caller = funded_caller::<T>();
+		let code = code_of::<T>(code::module(CallBody::Empty, c));
+		let name: ModuleName<T> = b"bench".to_vec().try_into().expect("short name");
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(caller),
+			code,
+			name,
+			Params::<T>::default(),
+			CapRefs::<T>::default(),
+			Requests::<T>::default(),
+			Weight::MAX,
+		);
+
+		assert_eq!(crate::NextModuleId::<T>::get(), 1);
+	}
+
+	/// A public call of a module that does nothing.
+	#[benchmark]
+	fn call() {
+		let caller = funded_caller::<T>();
+		let module = install::<T>(&caller, &code::module(CallBody::Empty, 0));
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(caller),
+			module,
+			function::<T>("noop"),
+			Params::<T>::default(),
+			CapRefs::<T>::default(),
+			Requests::<T>::default(),
+			Weight::MAX,
+		);
+	}
+
+	/// Invoking a capability whose creator's handler does nothing.
+	#[benchmark]
+	fn invoke() {
+		let caller = funded_caller::<T>();
+		let module = install::<T>(&caller, &code::module(CallBody::Empty, 0));
+		let cap = capability::mint::<T>(
+			Holder::Account(caller.clone()),
+			Creator::Module(module),
+			Default::default(),
+			1,
+			None,
+		);
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(caller),
+			cap,
+			function::<T>("noop"),
+			Params::<T>::default(),
+			CapRefs::<T>::default(),
+			Requests::<T>::default(),
+			Weight::MAX,
+		);
+
+		assert!(crate::Capabilities::<T>::get(cap).is_none());
+	}
+
+	/// Dropping a capability whose creator's `on_drop` does nothing.
+	#[benchmark]
+	fn drop_capability() {
+		let caller = funded_caller::<T>();
+		let module = install::<T>(&caller, &code::module(CallBody::Empty, 0));
+		let cap = capability::mint::<T>(
+			Holder::Account(caller.clone()),
+			Creator::Module(module),
+			Default::default(),
+			1,
+			None,
+		);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), cap, Weight::MAX);
+
+		assert!(crate::Capabilities::<T>::get(cap).is_none());
+	}
+
+	/// Handing a capability to another account.
+	#[benchmark]
+	fn transfer_capability() {
+		let caller = funded_caller::<T>();
+		let receiver: T::AccountId = account("receiver", 0, 0);
+		let cap = capability::mint::<T>(
+			Holder::Account(caller.clone()),
+			Creator::System,
+			Default::default(),
+			0,
+			None,
+		);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), cap, Holder::Account(receiver.clone()));
+
+		assert_eq!(
+			crate::Capabilities::<T>::get(cap).map(|c| c.holder),
+			Some(Holder::Account(receiver))
+		);
+	}
+
+	/// Staging `c` bytes of code.
+	#[benchmark]
+	fn upload_code(c: Linear<0, { T::MaxCodeLen::get() - 1024 }>) {
+		let caller = funded_caller::<T>();
+		let code = code_of::<T>(code::module(CallBody::Empty, c));
+		let hash = lifecycle::code_hash(&code);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), code);
+
+		assert!(crate::CodeStore::<T>::contains_key(hash));
+	}
+
+	/// Removing staged code.
+	#[benchmark]
+	fn remove_code() {
+		let caller = funded_caller::<T>();
+		let code = code_of::<T>(code::module(CallBody::Empty, 0));
+		let hash = lifecycle::code_hash(&code);
+		Pallet::<T>::upload_code(RawOrigin::Signed(caller.clone()).into(), code)
+			.expect("upload works");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), hash);
+
+		assert!(!crate::CodeStore::<T>::contains_key(hash));
+	}
+
+	/// `r` iterations of a loop burning [`crate::meter::INSTR_FUEL_PER_ITERATION`] fuel each:
+	/// calibrates the weight of one unit of fuel.
+	#[benchmark]
+	fn instr(r: Linear<0, 10_000>) {
+		let caller = funded_caller::<T>();
+		let module = install::<T>(&caller, &code::module(CallBody::Loop(r), 0));
+
+		#[block]
+		{
+			let (result, _) = crate::exec::run_top_level::<T, _>(Weight::MAX, |ctx, engine| {
+				call_module::<T>(ctx, engine, &caller, module, vec![])
+			});
+			result.expect("the loop runs");
+		}
+	}
+
+	/// `r` calls of a host function that does nothing but return a value.
+	#[benchmark]
+	fn host_fn(r: Linear<0, 10_000>) {
+		let caller = funded_caller::<T>();
+		let module = install::<T>(&caller, &code::module(CallBody::HostCalls(r), 0));
+
+		#[block]
+		{
+			let (result, _) = crate::exec::run_top_level::<T, _>(Weight::MAX, |ctx, engine| {
+				call_module::<T>(ctx, engine, &caller, module, vec![])
+			});
+			result.expect("the calls run");
+		}
+	}
+
+	/// Copying `n` bytes of input into a module's memory.
+	#[benchmark]
+	fn host_input(n: Linear<0, { T::MaxParamsLen::get() - 64 }>) {
+		let caller = funded_caller::<T>();
+		let module = install::<T>(&caller, &code::module(CallBody::ReadInput, 0));
+		let params = vec![7u8; n as usize];
+
+		#[block]
+		{
+			let (result, _) = crate::exec::run_top_level::<T, _>(Weight::MAX, |ctx, engine| {
+				call_module::<T>(ctx, engine, &caller, module, params)
+			});
+			result.expect("the input is read");
+		}
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}
+
+/// Calls `module`'s `call` entry with `params`, as a transaction would.
+fn call_module<T: Config>(
+	ctx: &mut ExecContext<T>,
+	engine: &wasmi::Engine,
+	caller: &T::AccountId,
+	module: ModuleId,
+	params: alloc::vec::Vec<u8>,
+) -> Result<kernel_primitives::envelope::Output, crate::exec::ExecError> {
+	let input = kernel_primitives::envelope::CallInput { function: vec![], params, caps: vec![] };
+	ctx.call(engine, Holder::Account(caller.clone()), module, input)
+}

@@ -1,0 +1,195 @@
+//! Hand-assembled Wasm modules for the benchmarks and the fuel calibration test.
+//!
+//! Benchmarks run inside the runtime (`no_std`), where no WAT parser is available, so the few
+//! shapes they need are encoded directly: a module exporting `memory`, `init`, `call`, `invoke`
+//! and `on_drop`, with a chosen body for `call` and optional padding.
+
+use alloc::{vec, vec::Vec};
+
+const I32: u8 = 0x7f;
+const FUNC_TYPE: u8 = 0x60;
+const EMPTY_BLOCK: u8 = 0x40;
+
+/// A host function the module imports.
+struct Import {
+	name: &'static str,
+	params: &'static [u8],
+	results: &'static [u8],
+}
+
+/// What the `call` entry does.
+pub enum CallBody {
+	/// Nothing.
+	Empty,
+	/// A counting loop of `n` iterations.
+	Loop(u32),
+	/// `n` calls of the `module_id` host function.
+	HostCalls(u32),
+	/// One call of `input` copying the call input into memory.
+	ReadInput,
+}
+
+/// Encodes a module whose `call` does `body`, padded with a never-called function of `padding`
+/// bytes of code.
+pub fn module(body: CallBody, padding: u32) -> Vec<u8> {
+	let imports = match body {
+		CallBody::HostCalls(_) => vec![Import { name: "module_id", params: &[], results: &[I32] }],
+		CallBody::ReadInput => vec![Import { name: "input", params: &[I32, I32], results: &[I32] }],
+		CallBody::Empty | CallBody::Loop(_) => Vec::new(),
+	};
+	let call = match body {
+		CallBody::Empty => function(&[], &[]),
+		CallBody::Loop(n) => counting_loop(n, &[]),
+		// call $import 0; drop
+		CallBody::HostCalls(n) => counting_loop(n, &[0x10, 0x00, 0x1a]),
+		CallBody::ReadInput => {
+			let mut code = Vec::new();
+			// i32.store (i32.const 0) (i32.const 65536): the buffer's capacity.
+			code.extend([0x41, 0x00]);
+			code.push(0x41);
+			signed_leb(&mut code, 65_536);
+			code.extend([0x36, 0x02, 0x00]);
+			// drop (call $input (i32.const 8) (i32.const 0))
+			code.extend([0x41, 0x08, 0x41, 0x00, 0x10, 0x00, 0x1a]);
+			function(&[], &code)
+		},
+	};
+	// `i32.const 0; drop` repeated: three bytes each.
+	let padding = function(&[], &[0x41, 0x00, 0x1a].repeat((padding / 3) as usize));
+	let empty = function(&[], &[]);
+	let defined = [
+		("init", empty.clone()),
+		("call", call),
+		("invoke", empty.clone()),
+		("on_drop", empty),
+		("", padding),
+	];
+	encode(&imports, &defined)
+}
+
+/// A function body with `locals` (one i32 each) and `code`.
+fn function(locals: &[u8], code: &[u8]) -> Vec<u8> {
+	let mut body = Vec::new();
+	if locals.is_empty() {
+		unsigned_leb(&mut body, 0);
+	} else {
+		unsigned_leb(&mut body, 1);
+		unsigned_leb(&mut body, locals.len() as u32);
+		body.push(I32);
+	}
+	body.extend_from_slice(code);
+	body.push(0x0b);
+	body
+}
+
+/// `n` iterations of `extra` in a loop counting a local down to zero.
+fn counting_loop(n: u32, extra: &[u8]) -> Vec<u8> {
+	let mut code = Vec::new();
+	// local.set 0 (i32.const n)
+	code.push(0x41);
+	signed_leb(&mut code, n as i32);
+	code.extend([0x21, 0x00]);
+	// block loop
+	code.extend([0x02, EMPTY_BLOCK, 0x03, EMPTY_BLOCK]);
+	// br_if 1 (i32.eqz (local.get 0))
+	code.extend([0x20, 0x00, 0x45, 0x0d, 0x01]);
+	code.extend_from_slice(extra);
+	// local.set 0 (i32.sub (local.get 0) (i32.const 1)); br 0
+	code.extend([0x20, 0x00, 0x41, 0x01, 0x6b, 0x21, 0x00, 0x0c, 0x00]);
+	// end end
+	code.extend([0x0b, 0x0b]);
+	function(&[I32], &code)
+}
+
+/// Encodes the module: type 0 is `() -> ()` for every defined function; each import gets its
+/// own type. Functions with an empty name are not exported.
+fn encode(imports: &[Import], defined: &[(&str, Vec<u8>)]) -> Vec<u8> {
+	let mut module = vec![0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
+	let mut types = Vec::new();
+	unsigned_leb(&mut types, 1 + imports.len() as u32);
+	types.extend([FUNC_TYPE, 0x00, 0x00]);
+	for import in imports {
+		types.push(FUNC_TYPE);
+		bytes(&mut types, import.params);
+		bytes(&mut types, import.results);
+	}
+	section(&mut module, 1, &types);
+
+	if !imports.is_empty() {
+		let mut section_body = Vec::new();
+		unsigned_leb(&mut section_body, imports.len() as u32);
+		for (i, import) in imports.iter().enumerate() {
+			bytes(&mut section_body, b"kernel");
+			bytes(&mut section_body, import.name.as_bytes());
+			section_body.push(0x00);
+			unsigned_leb(&mut section_body, 1 + i as u32);
+		}
+		section(&mut module, 2, &section_body);
+	}
+
+	let mut functions = Vec::new();
+	unsigned_leb(&mut functions, defined.len() as u32);
+	functions.extend(core::iter::repeat_n(0x00, defined.len()));
+	section(&mut module, 3, &functions);
+
+	// One memory of one page.
+	section(&mut module, 5, &[0x01, 0x00, 0x01]);
+
+	let exported: Vec<_> =
+		defined.iter().enumerate().filter(|(_, (name, _))| !name.is_empty()).collect();
+	let mut exports = Vec::new();
+	unsigned_leb(&mut exports, exported.len() as u32 + 1);
+	bytes(&mut exports, b"memory");
+	exports.extend([0x02, 0x00]);
+	for (i, (name, _)) in exported {
+		bytes(&mut exports, name.as_bytes());
+		exports.push(0x00);
+		unsigned_leb(&mut exports, (imports.len() + i) as u32);
+	}
+	section(&mut module, 7, &exports);
+
+	let mut code = Vec::new();
+	unsigned_leb(&mut code, defined.len() as u32);
+	for (_, body) in defined {
+		bytes(&mut code, body);
+	}
+	section(&mut module, 10, &code);
+	module
+}
+
+fn section(module: &mut Vec<u8>, id: u8, body: &[u8]) {
+	module.push(id);
+	bytes(module, body);
+}
+
+/// A length-prefixed byte string (also a Wasm `vec(byte)`).
+fn bytes(out: &mut Vec<u8>, data: &[u8]) {
+	unsigned_leb(out, data.len() as u32);
+	out.extend_from_slice(data);
+}
+
+fn unsigned_leb(out: &mut Vec<u8>, mut value: u32) {
+	loop {
+		let byte = (value & 0x7f) as u8;
+		value >>= 7;
+		if value == 0 {
+			out.push(byte);
+			return;
+		}
+		out.push(byte | 0x80);
+	}
+}
+
+fn signed_leb(out: &mut Vec<u8>, mut value: i32) {
+	loop {
+		let byte = (value & 0x7f) as u8;
+		value >>= 7;
+		let done = (value == 0 && byte & 0x40 == 0) || (value == -1 && byte & 0x40 != 0);
+		if done {
+			out.push(byte);
+			return;
+		}
+		out.push(byte | 0x80);
+	}
+}

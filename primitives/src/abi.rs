@@ -153,18 +153,16 @@ pub enum ReturnCode {
 	TooManyCapabilities = 14,
 	/// The signature does not verify.
 	InvalidSignature = 15,
-	/// The operation is not available in this context (for example an off-chain function
-	/// called on-chain).
+	/// The kernel refused the operation: an unknown function or bad parameters for a system
+	/// capability, code it cannot accept, a limit of the registry.
 	NotAllowed = 16,
-	/// Data exceeded the kernel's size limit for it.
-	TooLarge = 17,
 }
 
 impl ReturnCode {
 	/// The code for a raw `u32`, if it is one.
 	pub fn from_u32(code: u32) -> Option<ReturnCode> {
 		use ReturnCode::*;
-		const CODES: [ReturnCode; 18] = [
+		const CODES: [ReturnCode; 17] = [
 			Success,
 			KeyNotFound,
 			OutputTooSmall,
@@ -182,7 +180,6 @@ impl ReturnCode {
 			TooManyCapabilities,
 			InvalidSignature,
 			NotAllowed,
-			TooLarge,
 		];
 		CODES.get(code as usize).copied()
 	}
@@ -341,8 +338,8 @@ mod tests {
 				assert_eq!(u32::from(code), raw);
 			}
 		}
-		assert_eq!(ReturnCode::from_u32(17), Some(ReturnCode::TooLarge));
-		assert_eq!(ReturnCode::from_u32(18), None);
+		assert_eq!(ReturnCode::from_u32(16), Some(ReturnCode::NotAllowed));
+		assert_eq!(ReturnCode::from_u32(17), None);
 	}
 
 	#[test]

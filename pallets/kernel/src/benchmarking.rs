@@ -93,7 +93,8 @@ mod benchmarks {
 			Default::default(),
 			1,
 			None,
-		);
+		)
+		.expect("ids left");
 
 		#[extrinsic_call]
 		_(
@@ -120,7 +121,8 @@ mod benchmarks {
 			Default::default(),
 			1,
 			None,
-		);
+		)
+		.expect("ids left");
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), cap, Weight::MAX);
@@ -139,7 +141,8 @@ mod benchmarks {
 			Default::default(),
 			0,
 			None,
-		);
+		)
+		.expect("ids left");
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), cap, Holder::Account(receiver.clone()));

@@ -19,19 +19,19 @@ pub fn mint<T: Config>(
 	data: CapData<T>,
 	creator_version: Version,
 	parent: Option<CapId>,
-) -> CapId {
-	let id = NextCapId::<T>::mutate(|next| {
+) -> Result<CapId, ExecError> {
+	let id = NextCapId::<T>::try_mutate(|next| {
 		let id = *next;
-		*next = next.saturating_add(1);
-		id
-	});
+		*next = next.checked_add(1).ok_or(ExecError::IdsExhausted)?;
+		Ok::<_, ExecError>(id)
+	})?;
 	HeldBy::<T>::insert(&holder, id, ());
 	Capabilities::<T>::insert(
 		id,
 		CapabilityOf::<T> { holder: holder.clone(), creator, data, creator_version, parent },
 	);
 	Pallet::<T>::deposit_event(Event::CapabilityMinted { id, creator, holder, parent });
-	id
+	Ok(id)
 }
 
 /// The capability `id` if `holder` holds it.

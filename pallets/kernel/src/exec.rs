@@ -12,7 +12,7 @@
 
 use crate::{
 	capability,
-	meter::FuelRate,
+	meter::{self, FuelRate},
 	storage::ModuleStorage,
 	types::{apply_delta, CapData, HolderOf, ModuleInfoOf, UsageDelta},
 	wasm::{self, CodeError},
@@ -32,12 +32,12 @@ use kernel_primitives::{
 };
 use polkadot_sdk::{
 	frame_support::{
-		storage::{with_transaction_unchecked, TransactionOutcome},
+		storage::{with_transaction, TransactionOutcome},
 		traits::{fungible::MutateHold, tokens::Precision, Get},
 		weights::Weight,
 	},
 	frame_system,
-	sp_runtime::{traits::Zero, Saturating},
+	sp_runtime::{traits::Zero, DispatchError, Saturating},
 };
 
 /// Why an execution failed. Nested callers see it as a [`ReturnCode`]; transactions as an
@@ -80,12 +80,16 @@ pub enum ExecError {
 	TransactionLimit,
 	/// A module with this name exists.
 	NameTaken,
+	/// The name is not a valid module name.
+	InvalidName,
 	/// The registry of per-block modules is full.
 	TooManyModules,
 	/// A user request was rejected by its module.
 	RequestRejected,
 	/// A `CapRef::Request` names a request the transaction does not have.
 	InvalidRequestIndex,
+	/// Every module or capability id has been used.
+	IdsExhausted,
 }
 
 /// Why a module trapped.
@@ -141,9 +145,11 @@ impl ExecError {
 			ExecError::InvalidSystemCall
 			| ExecError::CodeRejected(_)
 			| ExecError::NameTaken
+			| ExecError::InvalidName
 			| ExecError::TooManyModules
 			| ExecError::RequestRejected
-			| ExecError::InvalidRequestIndex => ReturnCode::NotAllowed,
+			| ExecError::InvalidRequestIndex
+			| ExecError::IdsExhausted => ReturnCode::NotAllowed,
 		}
 	}
 }
@@ -225,6 +231,16 @@ impl<T: Config> ExecContext<T> {
 		Ok(())
 	}
 
+	/// Charges the capability-table work of moving `count` capabilities.
+	fn charge_moves(&mut self, count: usize) -> Result<(), ExecError> {
+		self.charge(meter::cap_table::<T>(1, 3).saturating_mul(count as u64))
+	}
+
+	/// Charges reading a module's registry entry.
+	fn charge_module_lookup(&mut self) -> Result<(), ExecError> {
+		self.charge(meter::cap_table::<T>(1, 0))
+	}
+
 	/// The current call depth.
 	pub fn depth(&self) -> usize {
 		self.stack.len()
@@ -254,15 +270,16 @@ impl<T: Config> ExecContext<T> {
 		f: impl FnOnce(&mut Self) -> Result<R, ExecError>,
 	) -> Result<R, ExecError> {
 		let usage_before = self.usage.clone();
-		let mut result = Err(ExecError::TransactionLimit);
-		with_transaction_unchecked(|| {
-			result = f(self);
+		let outcome: Result<Result<R, ExecError>, DispatchError> = with_transaction(|| {
+			let result = f(self);
 			if result.is_ok() {
-				TransactionOutcome::Commit(())
+				TransactionOutcome::Commit(Ok(result))
 			} else {
-				TransactionOutcome::Rollback(())
+				TransactionOutcome::Rollback(Ok(result))
 			}
 		});
+		// `with_transaction` refuses to nest deeper than the storage layer allows.
+		let result = outcome.unwrap_or(Err(ExecError::TransactionLimit));
 		if result.is_err() {
 			self.usage = usage_before;
 		}
@@ -278,6 +295,8 @@ impl<T: Config> ExecContext<T> {
 		input: CallInput,
 	) -> Result<Output, ExecError> {
 		self.transactional(|ctx| {
+			ctx.charge_module_lookup()?;
+			ctx.charge_moves(input.caps.len())?;
 			let info = exported::<T>(module, Entry::Call, ExecError::ModuleNotFound)?;
 			capability::transfer_all::<T>(&input.caps, &caller, &Holder::Module(module))?;
 			let spec = FrameSpec {
@@ -301,6 +320,8 @@ impl<T: Config> ExecContext<T> {
 		call: CallInput,
 	) -> Result<Output, ExecError> {
 		self.transactional(|ctx| {
+			ctx.charge(meter::cap_table::<T>(2, 3))?;
+			ctx.charge_moves(call.caps.len())?;
 			let record = capability::take::<T>(cap, &invoker)?;
 			Pallet::<T>::deposit_event(Event::CapabilityInvoked { id: cap, by: invoker.clone() });
 			let module = match record.creator {
@@ -343,6 +364,7 @@ impl<T: Config> ExecContext<T> {
 		cap: CapId,
 	) -> Result<(), ExecError> {
 		self.transactional(|ctx| {
+			ctx.charge(meter::cap_table::<T>(2, 3))?;
 			let record = capability::take::<T>(cap, &holder)?;
 			Pallet::<T>::deposit_event(Event::CapabilityDropped { id: cap, by: holder.clone() });
 			let Creator::Module(module) = record.creator else { return Ok(()) };
@@ -379,6 +401,8 @@ impl<T: Config> ExecContext<T> {
 		data: CapData<T>,
 	) -> Result<CapId, ExecError> {
 		self.transactional(|ctx| {
+			ctx.charge_module_lookup()?;
+			ctx.charge_moves(1)?;
 			let info = exported::<T>(module, Entry::ValidateRequest, ExecError::ModuleNotFound)?;
 			let version = info.version;
 			let input = RequestInput { signer: signer.clone(), data: data.into_inner() };
@@ -394,7 +418,7 @@ impl<T: Config> ExecContext<T> {
 			let output = ctx.run_frame(engine, spec)?;
 			let data: CapData<T> =
 				output.data.try_into().map_err(|_| ExecError::Trapped(Trap::CapDataTooLarge))?;
-			Ok(capability::mint::<T>(holder, Creator::Module(module), data, version, None))
+			capability::mint::<T>(holder, Creator::Module(module), data, version, None)
 		})
 	}
 
@@ -408,12 +432,13 @@ impl<T: Config> ExecContext<T> {
 		caps: Vec<CapId>,
 	) -> Result<Output, ExecError> {
 		self.transactional(|ctx| {
+			ctx.charge_moves(caps.len().saturating_add(2))?;
 			let info = Modules::<T>::get(module).ok_or(ExecError::ModuleNotFound)?;
 			let this = Holder::Module(module);
 			let deployer_holder = Holder::Account(deployer.clone());
 			capability::transfer_all::<T>(&caps, &deployer_holder, &this)?;
-			let upgradable = mint_system::<T>(this.clone(), SystemCap::Upgradable(module), None);
-			let destroy = mint_system::<T>(this, SystemCap::Destroy(module), None);
+			let upgradable = mint_system::<T>(this.clone(), SystemCap::Upgradable(module), None)?;
+			let destroy = mint_system::<T>(this, SystemCap::Destroy(module), None)?;
 			let input = InitInput { deployer, params, upgradable, destroy, caps };
 			let spec = FrameSpec {
 				module,
@@ -498,6 +523,7 @@ impl<T: Config> ExecContext<T> {
 		self.stack.pop();
 
 		let output = result?;
+		self.charge_moves(output.caps.len())?;
 		match caller {
 			Some(receiver) => {
 				capability::transfer_all::<T>(&output.caps, &Holder::Module(module), &receiver)?
@@ -578,8 +604,10 @@ pub(crate) fn mint_system<T: Config>(
 	holder: HolderOf<T>,
 	cap: SystemCap,
 	parent: Option<CapId>,
-) -> CapId {
-	let data: CapData<T> = cap.encode().try_into().unwrap_or_default();
+) -> Result<CapId, ExecError> {
+	// `integrity_test` guarantees that `MaxCapDataLen` fits a system capability.
+	let data: CapData<T> =
+		cap.encode().try_into().map_err(|_| ExecError::Trapped(Trap::CapDataTooLarge))?;
 	capability::mint::<T>(holder, Creator::System, data, 0, parent)
 }
 
@@ -622,9 +650,11 @@ impl<T: Config> From<ExecError> for Error<T> {
 			ExecError::CodeRejected(inner) => inner.into(),
 			ExecError::InsufficientDeposit => Error::InsufficientDeposit,
 			ExecError::NameTaken => Error::ModuleNameTaken,
+			ExecError::InvalidName => Error::InvalidModuleName,
 			ExecError::TooManyModules => Error::TooManyModules,
 			ExecError::RequestRejected => Error::RequestRejected,
 			ExecError::InvalidRequestIndex => Error::InvalidRequestIndex,
+			ExecError::IdsExhausted => Error::IdsExhausted,
 			ExecError::Trapped(trap) => match trap {
 				Trap::Wasm | Trap::Instantiation => Error::ModuleTrapped,
 				Trap::MemoryAccess => Error::MemoryAccessOutOfBounds,

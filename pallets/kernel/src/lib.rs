@@ -36,6 +36,7 @@ pub mod capability;
 pub mod exec;
 pub mod lifecycle;
 pub mod meter;
+pub mod runtime_api;
 pub mod storage;
 pub mod tick;
 pub mod types;
@@ -71,7 +72,9 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 	use kernel_primitives::{
-		abi::Entry, envelope::CallInput, CapId, CapRef, Creator, Holder, ModuleId,
+		abi::Entry,
+		envelope::{CallInput, Output},
+		CapId, CapRef, Creator, Holder, ModuleId,
 	};
 	use sp_runtime::{traits::Saturating, DispatchError};
 
@@ -321,6 +324,10 @@ pub mod pallet {
 		InvalidRequestIndex,
 		/// The destination of a transfer does not exist.
 		InvalidHolder,
+		/// Every module or capability id has been used.
+		IdsExhausted,
+		/// Module names are 1 to `MaxNameLen` characters of `a-z A-Z 0-9 _ - .`.
+		InvalidModuleName,
 	}
 
 	/// Modules deployed at genesis, in order (so ids are 0, 1, ...).
@@ -358,10 +365,22 @@ pub mod pallet {
 				"MaxOutputLen must fit the SDK's output buffer"
 			);
 			assert!(T::MaxCallDepth::get() >= 1, "modules must be able to run");
-			assert!(T::MaxCapDataLen::get() >= 16, "system capabilities must fit");
 			assert!(
-				!T::OnBlockFrameWeight::get().any_gt(T::OnBlockWeight::get()),
-				"one on_block frame must fit the block budget"
+				T::MaxCapDataLen::get() as usize
+					>= kernel_primitives::system::SystemCap::max_encoded_len(),
+				"system capabilities must fit MaxCapDataLen"
+			);
+			assert_eq!(
+				T::AccountId::max_encoded_len(),
+				32,
+				"modules see accounts as 32 bytes, so the runtime's must encode as 32 bytes"
+			);
+			let one_frame = T::OnBlockFrameWeight::get()
+				.saturating_add(T::WeightInfo::call())
+				.saturating_add(T::DbWeight::get().reads_writes(2, 1));
+			assert!(
+				!one_frame.any_gt(T::OnBlockWeight::get()),
+				"OnBlockWeight must fit at least one on_block frame and its overhead"
 			);
 		}
 	}
@@ -385,13 +404,10 @@ pub mod pallet {
 			weight_limit: Weight,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let valid = wasm::validate::<T>(&code).map_err(Error::<T>::from)?;
-			ensure!(!ModuleNames::<T>::contains_key(&name), Error::<T>::ModuleNameTaken);
 			let base = T::WeightInfo::deploy(code.len() as u32);
-			Self::execute(&who, requests, &caps, weight_limit, base, |ctx, engine, caps| {
-				let module = lifecycle::create_module::<T>(who.clone(), name, &code, valid)?;
-				ctx.init(engine, module, who.clone(), params.into_inner(), caps)
-			})
+			let outcome =
+				Self::execute_deploy(&who, code, name, params, caps, requests, weight_limit);
+			Self::conclude(&who, base, outcome)
 		}
 
 		/// Calls `function` of `module` with `params`, passing the capabilities in `caps`.
@@ -407,15 +423,9 @@ pub mod pallet {
 			weight_limit: Weight,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let base = T::WeightInfo::call();
-			Self::execute(&who, requests, &caps, weight_limit, base, |ctx, engine, caps| {
-				let input = CallInput {
-					function: function.into_inner(),
-					params: params.into_inner(),
-					caps,
-				};
-				ctx.call(engine, Holder::Account(who.clone()), module, input)
-			})
+			let outcome =
+				Self::execute_call(&who, module, function, params, caps, requests, weight_limit);
+			Self::conclude(&who, T::WeightInfo::call(), outcome)
 		}
 
 		/// Invokes capability `cap`, which the signer holds, with `function` and `params`. The
@@ -433,15 +443,9 @@ pub mod pallet {
 			weight_limit: Weight,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let base = T::WeightInfo::invoke();
-			Self::execute(&who, requests, &caps, weight_limit, base, |ctx, engine, caps| {
-				let input = CallInput {
-					function: function.into_inner(),
-					params: params.into_inner(),
-					caps,
-				};
-				ctx.invoke(engine, Holder::Account(who.clone()), cap, input)
-			})
+			let outcome =
+				Self::execute_invoke(&who, cap, function, params, caps, requests, weight_limit);
+			Self::conclude(&who, T::WeightInfo::invoke(), outcome)
 		}
 
 		/// Drops capability `cap`, which the signer holds. Its creator's `on_drop` runs (for
@@ -454,19 +458,8 @@ pub mod pallet {
 			weight_limit: Weight,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let base = T::WeightInfo::drop_capability();
-			let no_requests = Requests::<T>::default();
-			Self::execute(
-				&who,
-				no_requests,
-				&CapRefs::<T>::default(),
-				weight_limit,
-				base,
-				|ctx, engine, _| {
-					ctx.drop_capability(engine, Holder::Account(who.clone()), cap)
-						.map(|()| Default::default())
-				},
-			)
+			let outcome = Self::execute_drop(&who, cap, weight_limit);
+			Self::conclude(&who, T::WeightInfo::drop_capability(), outcome)
 		}
 
 		/// Hands capability `cap`, which the signer holds, to `to` (an account or a module).
@@ -523,20 +516,15 @@ pub mod pallet {
 
 	impl<T: Config> Pallet<T> {
 		/// Runs a transaction's execution: its requests first, then `f` with the resolved
-		/// capabilities; reports the weight used (base plus metered) for the refund.
-		fn execute(
+		/// capabilities, in one top-level execution with a budget of `limit`.
+		fn execute_with_requests(
 			who: &T::AccountId,
 			requests: Requests<T>,
 			caps: &CapRefs<T>,
-			weight_limit: Weight,
-			base: Weight,
-			f: impl FnOnce(
-				&mut ExecContext<T>,
-				&wasmi::Engine,
-				Vec<CapId>,
-			) -> Result<kernel_primitives::envelope::Output, ExecError>,
-		) -> DispatchResultWithPostInfo {
-			let (result, usage) = exec::run_top_level::<T, _>(weight_limit, |ctx, engine| {
+			limit: Weight,
+			f: impl FnOnce(&mut ExecContext<T>, &wasmi::Engine, Vec<CapId>) -> Result<Output, ExecError>,
+		) -> (Result<Output, ExecError>, exec::Usage) {
+			exec::run_top_level::<T, _>(limit, |ctx, engine| {
 				let mut granted = Vec::with_capacity(requests.len());
 				for request in requests {
 					let cap = ctx
@@ -557,16 +545,104 @@ pub mod pallet {
 					})
 					.collect::<Result<Vec<_>, _>>()?;
 				f(ctx, engine, caps)
-			});
-			let actual = base.saturating_add(usage.weight);
-			let post_info = PostDispatchInfo { actual_weight: Some(actual), pays_fee: Pays::Yes };
+			})
+		}
+
+		/// The execution behind [`Pallet::call`] (and its dry run).
+		pub fn execute_call(
+			who: &T::AccountId,
+			module: ModuleId,
+			function: FunctionName<T>,
+			params: Params<T>,
+			caps: CapRefs<T>,
+			requests: Requests<T>,
+			limit: Weight,
+		) -> (Result<Output, ExecError>, exec::Usage) {
+			Self::execute_with_requests(who, requests, &caps, limit, |ctx, engine, caps| {
+				let input = CallInput {
+					function: function.into_inner(),
+					params: params.into_inner(),
+					caps,
+				};
+				ctx.call(engine, Holder::Account(who.clone()), module, input)
+			})
+		}
+
+		/// The execution behind [`Pallet::invoke`] (and its dry run).
+		pub fn execute_invoke(
+			who: &T::AccountId,
+			cap: CapId,
+			function: FunctionName<T>,
+			params: Params<T>,
+			caps: CapRefs<T>,
+			requests: Requests<T>,
+			limit: Weight,
+		) -> (Result<Output, ExecError>, exec::Usage) {
+			Self::execute_with_requests(who, requests, &caps, limit, |ctx, engine, caps| {
+				let input = CallInput {
+					function: function.into_inner(),
+					params: params.into_inner(),
+					caps,
+				};
+				ctx.invoke(engine, Holder::Account(who.clone()), cap, input)
+			})
+		}
+
+		/// The execution behind [`Pallet::drop_capability`] (and its dry run).
+		pub fn execute_drop(
+			who: &T::AccountId,
+			cap: CapId,
+			limit: Weight,
+		) -> (Result<Output, ExecError>, exec::Usage) {
+			exec::run_top_level::<T, _>(limit, |ctx, engine| {
+				ctx.drop_capability(engine, Holder::Account(who.clone()), cap)
+					.map(|()| Output::default())
+			})
+		}
+
+		/// The execution behind [`Pallet::deploy`] (and its dry run): validation, then the
+		/// module's creation and `init`.
+		pub fn execute_deploy(
+			who: &T::AccountId,
+			code: CodeOf<T>,
+			name: ModuleName<T>,
+			params: Params<T>,
+			caps: CapRefs<T>,
+			requests: Requests<T>,
+			limit: Weight,
+		) -> (Result<Output, ExecError>, exec::Usage) {
+			let valid = match wasm::validate::<T>(&code) {
+				Ok(valid) => valid,
+				Err(error) => return (Err(ExecError::CodeRejected(error)), Default::default()),
+			};
+			if !types::is_valid_name(&name) {
+				return (Err(ExecError::InvalidName), Default::default());
+			}
+			if ModuleNames::<T>::contains_key(&name) {
+				return (Err(ExecError::NameTaken), Default::default());
+			}
+			Self::execute_with_requests(who, requests, &caps, limit, |ctx, engine, caps| {
+				let module = lifecycle::create_module::<T>(who.clone(), name, &code, valid)?;
+				ctx.init(engine, module, who.clone(), params.into_inner(), caps)
+			})
+		}
+
+		/// Turns an execution's outcome into the dispatch result: the `Returned` event on
+		/// success, and in every case the weight actually used, for the refund.
+		fn conclude(
+			who: &T::AccountId,
+			base: Weight,
+			(result, usage): (Result<Output, ExecError>, exec::Usage),
+		) -> DispatchResultWithPostInfo {
+			let post_info = PostDispatchInfo {
+				actual_weight: Some(base.saturating_add(usage.weight)),
+				pays_fee: Pays::Yes,
+			};
 			match result {
 				Ok(output) => {
-					let data = output.data;
-					let output_data = BoundedVec::truncate_from(data);
 					Self::deposit_event(Event::Returned {
 						who: who.clone(),
-						output: output_data,
+						output: BoundedVec::truncate_from(output.data),
 						caps: output.caps,
 					});
 					Ok(post_info)

@@ -33,14 +33,17 @@ pub(crate) fn create_module<T: Config>(
 	code: &[u8],
 	valid: ValidCode,
 ) -> Result<ModuleId, ExecError> {
+	if !crate::types::is_valid_name(&name) {
+		return Err(ExecError::InvalidName);
+	}
 	if ModuleNames::<T>::contains_key(&name) {
 		return Err(ExecError::NameTaken);
 	}
-	let module = NextModuleId::<T>::mutate(|next| {
+	let module = NextModuleId::<T>::try_mutate(|next| {
 		let id = *next;
-		*next = next.saturating_add(1);
-		id
-	});
+		*next = next.checked_add(1).ok_or(ExecError::IdsExhausted)?;
+		Ok::<_, ExecError>(id)
+	})?;
 	ModuleStorage::new(module).set_code(code);
 	let code_hash = H256(blake2_256(code));
 	let mut info = ModuleInfoOf::<T> {
@@ -82,15 +85,15 @@ pub(crate) fn invoke_system<T: Config>(
 	}
 	match (call.function.as_slice(), data) {
 		(sys::DUPLICATE, _) => {
-			let a = mint_system::<T>(invoker.clone(), data, Some(cap));
-			let b = mint_system::<T>(invoker.clone(), data, Some(cap));
+			let a = mint_system::<T>(invoker.clone(), data, Some(cap))?;
+			let b = mint_system::<T>(invoker.clone(), data, Some(cap))?;
 			Ok(Output { data: Vec::new(), caps: vec![a, b] })
 		},
 		(sys::UPGRADE, SystemCap::Upgradable(module)) => {
 			let params = UpgradeParams::decode_all(&mut &call.params[..])
 				.map_err(|_| ExecError::InvalidSystemCall)?;
 			upgrade::<T>(ctx, engine, module, params)?;
-			let fresh = mint_system::<T>(invoker.clone(), data, Some(cap));
+			let fresh = mint_system::<T>(invoker.clone(), data, Some(cap))?;
 			Ok(Output { data: Vec::new(), caps: vec![fresh] })
 		},
 		(sys::DESTROY, SystemCap::Destroy(module)) => {
@@ -203,7 +206,7 @@ fn drop_orphan<T: Config>(holder: &HolderOf<T>, cap: CapId, budget: Weight) -> W
 	usage.weight.saturating_add(T::DbWeight::get().reads_writes(2, 2))
 }
 
-/// Stores `code` under its hash for a later `upgrade` by hash.
+/// The BLAKE2b-256 hash code is staged and upgraded under.
 pub(crate) fn code_hash(code: &[u8]) -> CodeHash {
 	H256(blake2_256(code))
 }

@@ -88,7 +88,8 @@ pub fn cap_table<T: Config>(reads: u64, writes: u64) -> Weight {
 /// per-byte validation cost measured by the `deploy` benchmark.
 pub fn code_load_weight<T: Config>(code_len: u32) -> Weight {
 	let per_byte = T::WeightInfo::deploy(1).saturating_sub(T::WeightInfo::deploy(0));
-	storage_read::<T>(8, code_len).saturating_add(per_byte.saturating_mul(u64::from(code_len)))
+	storage_read::<T>(crate::storage::CODE_KEY.len() as u32, code_len)
+		.saturating_add(per_byte.saturating_mul(u64::from(code_len)))
 }
 
 /// Verifying one sr25519 signature (as measured for `pallet-contracts`' `sr25519_verify`).

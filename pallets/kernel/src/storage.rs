@@ -21,7 +21,7 @@ pub const KERNEL_PREFIX: u8 = 0;
 /// First byte of module state keys.
 pub const STATE_PREFIX: u8 = 1;
 /// Kernel key of the module's Wasm code.
-const CODE_KEY: &[u8] = &[KERNEL_PREFIX, b'c', b'o', b'd', b'e'];
+pub(crate) const CODE_KEY: &[u8] = &[KERNEL_PREFIX, b'c', b'o', b'd', b'e'];
 /// Prefix of every module child trie's unique id.
 const TRIE_ID_PREFIX: &[u8] = b"kernel:module:";
 

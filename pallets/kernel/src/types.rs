@@ -102,3 +102,10 @@ pub type StagedCodeOf<T> =
 
 /// Identifies a code blob staged with `upload_code`.
 pub type CodeHash = H256;
+
+/// Whether `name` may name a module: 1 or more of `a-z A-Z 0-9 _ - .` (the length is bounded by
+/// its type).
+pub fn is_valid_name(name: &[u8]) -> bool {
+	!name.is_empty()
+		&& name.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
+}

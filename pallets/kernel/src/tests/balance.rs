@@ -100,7 +100,7 @@ fn overspending_fails_without_effect() {
 fn a_slashable_request_locks_funds_and_the_holder_slashes_keeping_the_remainder() {
 	new_test_ext().execute_with(|| {
 		let balance = deploy_balance();
-		let staking = deploy_tester("stand-in staking");
+		let staking = deploy_tester("stand-in-staking");
 		let cap = request_into(staking, balance, &ALICE, slashable(&ALICE, 100));
 
 		assert_eq!(account_of(balance, &ALICE), Account { free: 900, locked: 100 });

@@ -5,6 +5,7 @@ mod balance;
 mod capabilities;
 mod execution;
 mod lifecycle;
+mod runtime_api;
 mod validation;
 
 use crate::{mock::*, Event as KernelEvent, HeldBy, Modules};

@@ -247,3 +247,16 @@ fn the_standard_modules_pass_validation() {
 		}
 	});
 }
+
+#[test]
+fn module_names_are_checked() {
+	new_test_ext().execute_with(|| {
+		for bad in ["", "has space", "semi;colon", "ünïcode"] {
+			assert_fails!(
+				deploy_as(&ALICE, &minimal_module(), bad, Vec::new()),
+				Error::<Test>::InvalidModuleName
+			);
+		}
+		deploy(&minimal_module(), "Good_name-1.0", Vec::new());
+	});
+}

@@ -209,7 +209,11 @@ fn respond<T: Config>(
 ) -> HostResult<u32> {
 	match result {
 		Ok(output) => code(write_output(caller, out_ptr, out_len_ptr, &output.encode())),
-		Err(ExecError::Reverted(data)) => {
+		Err(ExecError::Reverted(mut data)) => {
+			// The buffer holds at least `MaxOutputLen` (checked before the call), which bounds
+			// revert data too; truncation is only a safeguard.
+			let capacity = u32::from_le_bytes(read_array::<T, 4>(caller, out_len_ptr)?);
+			data.truncate(capacity as usize);
 			write_output(caller, out_ptr, out_len_ptr, &data)?;
 			Ok(ReturnCode::CalleeReverted.into())
 		},
@@ -218,6 +222,17 @@ fn respond<T: Config>(
 			Ok(error.return_code().into())
 		},
 	}
+}
+
+/// Whether the output buffer of a nested call can take any output the kernel allows. Checked
+/// before the call, because the call's effects cannot be undone once its output is ready.
+fn output_buffer_fits<T: Config>(caller: &mut Caller<'_, T>, out_len_ptr: u32) -> HostResult<bool> {
+	let capacity = u32::from_le_bytes(read_array::<T, 4>(caller, out_len_ptr)?);
+	if capacity < T::MaxOutputLen::get() {
+		write(caller, out_len_ptr, &T::MaxOutputLen::get().to_le_bytes())?;
+		return Ok(false);
+	}
+	Ok(true)
 }
 
 fn read_call<T: Config>(
@@ -427,6 +442,8 @@ fn hash_blake2_256<T: Config>(
 		return Err(trap(Trap::InputTooLarge));
 	}
 	let data = read(&mut caller, in_ptr, in_len)?;
+	// Hashing costs about as much per byte as copying it in did.
+	charge(&mut caller, meter::bytes::<T>(in_len))?;
 	write(&mut caller, out_ptr, &sp_io::hashing::blake2_256(&data))
 }
 
@@ -492,7 +509,8 @@ fn cap_mint<T: Config>(
 		data,
 		state.version,
 		state.parent_cap,
-	);
+	)
+	.map_err(fail)?;
 	write(&mut caller, out_id_ptr, &id.to_le_bytes())?;
 	Ok(ReturnCode::Success.into())
 }
@@ -524,6 +542,9 @@ fn cap_invoke<T: Config>(
 	out_len_ptr: u32,
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
+	if !output_buffer_fits(&mut caller, out_len_ptr)? {
+		return Ok(ReturnCode::OutputTooSmall.into());
+	}
 	let Some(call) = read_call(&mut caller, call_ptr, call_len)? else {
 		return Ok(ReturnCode::DecodeFailed.into());
 	};

@@ -1,0 +1,247 @@
+#!/usr/bin/env node
+// kernel: the command-line client of the capability-kernel chain.
+//
+// Bytes arguments (params, request data) are given as hex (`--params 0x...`), as a file
+// (`--params-file path`), or as SCALE built from JSON (`--type '(ModuleHolder,u128)' --json
+// '[{"Account":"//Bob"},100]'`); strings like `//Bob` in JSON become dev account addresses.
+
+import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import * as k from '../lib/client.js';
+
+const program = new Command();
+program
+  .name('kernel')
+  .description('Drive the capability-kernel chain: modules, calls, capabilities.')
+  .addOption(new Option('--url <url>', 'node WebSocket endpoint').default('ws://127.0.0.1:9944').env('KERNEL_URL'))
+  .addOption(new Option('--suri <suri>', 'signer secret URI').default('//Alice').env('KERNEL_SURI'))
+  .option('--ref-time <ps>', 'weight limit: ref time in picoseconds (default: twice a dry run)')
+  .option('--proof-size <bytes>', 'weight limit: proof size');
+
+function bytesOptions(command, prefix = 'params') {
+  return command
+    .option(`--${prefix} <hex>`, 'SCALE bytes as hex')
+    .option(`--${prefix}-file <path>`, 'bytes from a file')
+    .option('--type <type>', 'encode --json as this SCALE type')
+    .option('--json <json>', 'the value to encode with --type');
+}
+
+function capOptions(command) {
+  return command
+    .option('--cap <ref...>', 'pass capabilities: an id you hold, or rN for the N-th request')
+    .option('--request <module:hex...>', 'request a capability from a module (name or id) with data');
+}
+
+function weightLimit() {
+  const { refTime, proofSize } = program.opts();
+  if (!refTime && !proofSize) return undefined;
+  return {
+    refTime: BigInt(refTime ?? k.DEFAULT_WEIGHT_LIMIT.refTime),
+    proofSize: BigInt(proofSize ?? k.DEFAULT_WEIGHT_LIMIT.proofSize),
+  };
+}
+
+async function requests(api, list = []) {
+  const out = [];
+  for (const item of list) {
+    const split = item.indexOf(':');
+    if (split < 0) throw new Error(`--request wants module:hex, got ${item}`);
+    out.push({ module: await k.moduleId(api, item.slice(0, split)), data: item.slice(split + 1) });
+  }
+  return out;
+}
+
+function print(value) {
+  console.log(JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v), 2));
+}
+
+/** Connects, runs `action`, prints its result, disconnects; reports failures clearly. */
+function withApi(action) {
+  return async (...args) => {
+    const { url, suri } = program.opts();
+    const api = await k.connect(url);
+    try {
+      print(await action(api, k.signer(suri), ...args));
+    } catch (error) {
+      if (error instanceof k.DispatchFailed) {
+        console.error(`failed on chain: ${error.message}`);
+      } else {
+        console.error(`error: ${error.message}`);
+      }
+      process.exitCode = 1;
+    } finally {
+      await api.disconnect();
+    }
+  };
+}
+
+function report(api, result) {
+  return { block: result.blockHash, output: result.output, caps: result.caps, events: k.kernelEvents(api, result.events) };
+}
+
+program
+  .command('build')
+  .description('build a module crate to Wasm and print the .wasm path')
+  .argument('<crate-dir>', 'the module crate')
+  .action((crateDir) => print({ wasm: k.buildModule(crateDir) }));
+
+bytesOptions(
+  capOptions(
+    program
+      .command('deploy')
+      .description('deploy a module from a .wasm file')
+      .argument('<wasm>', 'the Wasm file')
+      .requiredOption('--name <name>', 'unique module name'),
+  ),
+).action(
+  withApi(async (api, pair, wasm, opts) => {
+    const result = await k.deploy(api, pair, {
+      code: readFileSync(wasm),
+      name: opts.name,
+      params: k.bytesArg(api, { hex: opts.params, file: opts.paramsFile, type: opts.type, json: opts.json }),
+      caps: (opts.cap ?? []).map(k.capRef),
+      requests: await requests(api, opts.request),
+      weightLimit: weightLimit(),
+    });
+    return { module: result.module, ...report(api, result) };
+  }),
+);
+
+bytesOptions(
+  capOptions(
+    program
+      .command('call')
+      .description("call a module's public function")
+      .argument('<module>', 'module name or id')
+      .argument('<function>', 'function name'),
+  ),
+).action(
+  withApi(async (api, pair, module, fn, opts) =>
+    report(
+      api,
+      await k.call(api, pair, {
+        module,
+        fn,
+        params: k.bytesArg(api, { hex: opts.params, file: opts.paramsFile, type: opts.type, json: opts.json }),
+        caps: (opts.cap ?? []).map(k.capRef),
+        requests: await requests(api, opts.request),
+        weightLimit: weightLimit(),
+      }),
+    ),
+  ),
+);
+
+bytesOptions(
+  capOptions(
+    program
+      .command('invoke')
+      .description('invoke (and consume) a capability you hold')
+      .argument('<cap>', 'capability id')
+      .argument('<function>', 'function name'),
+  ),
+).action(
+  withApi(async (api, pair, cap, fn, opts) =>
+    report(
+      api,
+      await k.invoke(api, pair, {
+        cap: BigInt(cap),
+        fn,
+        params: k.bytesArg(api, { hex: opts.params, file: opts.paramsFile, type: opts.type, json: opts.json }),
+        caps: (opts.cap ?? []).map(k.capRef),
+        requests: await requests(api, opts.request),
+        weightLimit: weightLimit(),
+      }),
+    ),
+  ),
+);
+
+program
+  .command('drop')
+  .description('drop a capability you hold (its creator is told)')
+  .argument('<cap>', 'capability id')
+  .action(withApi(async (api, pair, cap) => report(api, await k.dropCapability(api, pair, { cap: BigInt(cap), weightLimit: weightLimit() }))));
+
+program
+  .command('give')
+  .description('give a capability you hold to an account (address or //Name) or a module (module:<id|name>)')
+  .argument('<cap>', 'capability id')
+  .argument('<to>', 'recipient')
+  .action(
+    withApi(async (api, pair, cap, to) => {
+      const holder = to.startsWith('module:')
+        ? { Module: await k.moduleId(api, to.slice('module:'.length)) }
+        : { Account: k.address(to) };
+      return report(api, await k.giveCapability(api, pair, { cap: BigInt(cap), to: holder }));
+    }),
+  );
+
+program
+  .command('caps')
+  .description('list the capabilities a holder holds (default: the signer)')
+  .argument('[holder]', 'an address, //Name, or module:<id|name>')
+  .action(
+    withApi(async (api, pair, holder) => {
+      const target = !holder
+        ? { Account: pair.address }
+        : holder.startsWith('module:')
+          ? { Module: await k.moduleId(api, holder.slice('module:'.length)) }
+          : { Account: k.address(holder) };
+      return k.capabilities(api, target);
+    }),
+  );
+
+program
+  .command('modules')
+  .description('list the deployed modules')
+  .action(withApi(async (api) => k.modules(api)));
+
+program
+  .command('module')
+  .description('show one module')
+  .argument('<module>', 'name or id')
+  .action(withApi(async (api, pair, module) => k.moduleInfo(api, module)));
+
+program
+  .command('upload')
+  .description('stage code for an upgrade by hash')
+  .argument('<wasm>', 'the Wasm file')
+  .action(withApi(async (api, pair, wasm) => {
+    const result = await k.uploadCode(api, pair, readFileSync(wasm));
+    return { hash: result.hash, block: result.blockHash };
+  }));
+
+program
+  .command('encode')
+  .description('print the SCALE encoding of a JSON value')
+  .argument('<type>', 'a runtime or module type, e.g. "(ModuleHolder,u128)" or BalanceCap')
+  .argument('<json>', 'the value')
+  .action(withApi(async (api, pair, type, json) => ({ hex: k.encode(api, type, JSON.parse(json)) })));
+
+bytesOptions(
+  capOptions(
+    program
+      .command('dry-run')
+      .description('run a call, invoke or drop on a copy of the state and show output, weight and capability flow')
+      .argument('<kind>', 'call | invoke | drop')
+      .argument('<target>', 'module (for call) or capability id')
+      .argument('[function]', 'function name'),
+  ),
+).action(
+  withApi(async (api, pair, kind, target, fn, opts) => {
+    const params = k.bytesArg(api, { hex: opts.params, file: opts.paramsFile, type: opts.type, json: opts.json });
+    const caps = (opts.cap ?? []).map(k.capRef);
+    const reqs = await requests(api, opts.request);
+    const calls = {
+      call: async () => ({ Call: { module: await k.moduleId(api, target), function: k.text(fn), params, caps, requests: reqs } }),
+      invoke: async () => ({ Invoke: { cap: BigInt(target), function: k.text(fn), params, caps, requests: reqs } }),
+      drop: async () => ({ Drop: { cap: BigInt(target) } }),
+    };
+    if (!calls[kind]) throw new Error('kind must be call, invoke or drop');
+    return k.dryRun(api, pair.address, await calls[kind](), weightLimit() ?? null);
+  }),
+);
+
+program.parseAsync().catch((error) => {
+  console.error(`error: ${error.message}`);
+  process.exit(1);
+});

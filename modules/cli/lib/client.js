@@ -1,0 +1,291 @@
+// A thin client for the capability-kernel chain, on top of @polkadot/api.
+//
+// Everything here goes through the chain's metadata (extrinsics, events, errors, runtime APIs);
+// the only hand-declared types are the process modules' own SCALE types (module interfaces),
+// which the runtime metadata does not know.
+
+import { ApiPromise, WsProvider } from '@polkadot/api';
+import { Keyring } from '@polkadot/keyring';
+import { hexToU8a, isHex, u8aToHex, stringToU8a } from '@polkadot/util';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+/** SCALE types of the standard modules' interfaces (see modules/interfaces). */
+export const moduleTypes = {
+  ModuleHolder: { _enum: { Account: 'AccountId32', Module: 'u32' } },
+  BalanceCap: {
+    _enum: {
+      Slashable: { account: 'AccountId32', amount: 'u128' },
+      Transferable: { account: 'AccountId32', amount: 'u128' },
+    },
+  },
+  SlashArgs: { amount: 'u128', beneficiary: 'Option<ModuleHolder>' },
+  BalanceAccount: { free: 'u128', locked: 'u128' },
+  Endowments: 'Vec<(ModuleHolder, u128)>',
+  SystemCapData: { _enum: { Upgradable: 'u32', Destroy: 'u32' } },
+  CodeSource: { _enum: { Code: 'Bytes', Hash: '[u8; 32]' } },
+  UpgradeParams: { code: 'CodeSource', migrate_params: 'Bytes' },
+};
+
+/** A weight limit large enough for ordinary calls: 0.5 s and 5 MiB of proof. */
+export const DEFAULT_WEIGHT_LIMIT = { refTime: 500_000_000_000n, proofSize: 5n * 1024n * 1024n };
+
+/** Connects to a node. */
+export async function connect(url = 'ws://127.0.0.1:9944') {
+  await cryptoWaitReady();
+  const api = await ApiPromise.create({ provider: new WsProvider(url), types: moduleTypes, noInitWarn: true });
+  return api;
+}
+
+/** An sr25519 key pair from a secret URI such as `//Alice`. */
+export function signer(suri = '//Alice') {
+  return new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(suri);
+}
+
+/** The address for an account argument: a secret URI (`//Bob`) or an address. */
+export function address(account) {
+  return account.startsWith('//') ? signer(account).address : account;
+}
+
+/** Replaces every string `//Name` in a JSON value by that dev account's address. */
+export function resolveAccounts(value) {
+  if (typeof value === 'string') return value.startsWith('//') ? signer(value).address : value;
+  if (Array.isArray(value)) return value.map(resolveAccounts);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveAccounts(v)]));
+  }
+  return value;
+}
+
+/** SCALE-encodes `value` as `type` (a runtime or module type, e.g. `(ModuleHolder,u128)`). */
+export function encode(api, type, value) {
+  return u8aToHex(api.createType(type, resolveAccounts(value)).toU8a());
+}
+
+/** Hex bytes from a `0x` string, a file (`@path`) or SCALE (`type` + JSON value). */
+export function bytesArg(api, { hex, type, json, file }) {
+  if (file) return u8aToHex(readFileSync(file));
+  if (type) return encode(api, type, json === undefined ? null : JSON.parse(json));
+  if (hex === undefined || hex === '') return '0x';
+  if (!isHex(hex)) throw new Error(`not hex: ${hex}`);
+  return hex;
+}
+
+/** Raw bytes of a UTF-8 string, as hex: how `Vec<u8>` arguments take text. */
+export function text(value) {
+  return u8aToHex(stringToU8a(value));
+}
+
+/** A module id from an id or a name. */
+export async function moduleId(api, idOrName) {
+  if (/^\d+$/.test(String(idOrName))) return Number(idOrName);
+  const id = await api.call.kernelApi.moduleId(text(idOrName));
+  if (id.isNone) throw new Error(`no module named ${idOrName}`);
+  return id.unwrap().toNumber();
+}
+
+/** `Held(id)` or `Request(index)` from `12` or `r0`. */
+export function capRef(text) {
+  const request = /^r(\d+)$/.exec(text);
+  return request ? { Request: Number(request[1]) } : { Held: BigInt(text) };
+}
+
+/** Describes a dispatch error with the pallet's own name and docs. */
+export function describeError(api, dispatchError) {
+  if (dispatchError.isModule) {
+    const meta = api.registry.findMetaError(dispatchError.asModule);
+    return { section: meta.section, name: meta.name, docs: meta.docs.join(' ') };
+  }
+  return { section: 'system', name: dispatchError.type, docs: dispatchError.toString() };
+}
+
+/** The error thrown when a transaction fails on chain. */
+export class DispatchFailed extends Error {
+  constructor(error, events) {
+    super(`${error.section}.${error.name}: ${error.docs}`);
+    this.section = error.section;
+    this.errorName = error.name;
+    this.events = events;
+  }
+}
+
+/**
+ * Signs and submits `tx`, waits until it is in a block, and returns the block hash, its events
+ * and the kernel's `Returned` output. Throws `DispatchFailed` if it failed on chain.
+ */
+export function submit(api, pair, tx) {
+  return new Promise((resolve, reject) => {
+    let unsubscribe = () => {};
+    tx.signAndSend(pair, { nonce: -1 }, (result) => {
+      const { status, events, dispatchError } = result;
+      if (status.isInvalid || status.isDropped || status.isUsurped) {
+        unsubscribe();
+        reject(new Error(`transaction ${status.type}`));
+        return;
+      }
+      if (!status.isInBlock && !status.isFinalized) return;
+      unsubscribe();
+      const records = events.map(({ event }) => event);
+      if (dispatchError) {
+        reject(new DispatchFailed(describeError(api, dispatchError), records));
+        return;
+      }
+      const returned = records.find((e) => api.events.kernel.Returned.is(e));
+      resolve({
+        blockHash: (status.isInBlock ? status.asInBlock : status.asFinalized).toHex(),
+        events: records,
+        output: returned ? returned.data.output.toHex() : undefined,
+        caps: returned ? returned.data.caps.map((c) => c.toBigInt()) : [],
+      });
+    })
+      .then((unsub) => { unsubscribe = unsub; })
+      .catch(reject);
+  });
+}
+
+/** Kernel events among `events`, as `{ method, data }` with JSON-friendly data. */
+export function kernelEvents(api, events) {
+  return events.filter((e) => e.section === 'kernel').map((e) => ({ method: e.method, data: e.data.toHuman() }));
+}
+
+function requestsArg(requests = []) {
+  return requests.map(({ module, data }) => ({ module, data }));
+}
+
+/** Picks a weight limit: the given one, or twice what a dry run needs. */
+async function weightFor(api, origin, dryRunCall, weightLimit) {
+  if (weightLimit) return weightLimit;
+  const dry = await api.call.kernelApi.dryRun(origin, dryRunCall, null);
+  const required = dry.weightRequired;
+  if (dry.result.isErr) {
+    // Let the transaction fail on chain with the same error; give it a modest budget.
+    return DEFAULT_WEIGHT_LIMIT;
+  }
+  return {
+    refTime: required.refTime.toBigInt() * 2n + 1_000_000_000n,
+    proofSize: required.proofSize.toBigInt() * 2n + 64n * 1024n,
+  };
+}
+
+/** Deploys `code` (bytes) as `name`. Returns the new module id with the submission result. */
+export async function deploy(api, pair, { code, name, params = '0x', caps = [], requests = [], weightLimit }) {
+  const codeHex = typeof code === 'string' ? code : u8aToHex(code);
+  const dryRunCall = { Deploy: { code: codeHex, name: text(name), params, caps, requests: requestsArg(requests) } };
+  const limit = await weightFor(api, pair.address, dryRunCall, weightLimit);
+  const result = await submit(api, pair, api.tx.kernel.deploy(codeHex, name, params, caps, requestsArg(requests), limit));
+  const deployed = result.events.find((e) => api.events.kernel.ModuleDeployed.is(e));
+  return { ...result, module: deployed.data.module.toNumber() };
+}
+
+/** Calls `fn` of `module` (id or name). */
+export async function call(api, pair, { module, fn, params = '0x', caps = [], requests = [], weightLimit }) {
+  const id = await moduleId(api, module);
+  const dryRunCall = { Call: { module: id, function: text(fn), params, caps, requests: requestsArg(requests) } };
+  const limit = await weightFor(api, pair.address, dryRunCall, weightLimit);
+  return submit(api, pair, api.tx.kernel.call(id, fn, params, caps, requestsArg(requests), limit));
+}
+
+/** Invokes capability `cap` with `fn`. */
+export async function invoke(api, pair, { cap, fn, params = '0x', caps = [], requests = [], weightLimit }) {
+  const dryRunCall = { Invoke: { cap, function: text(fn), params, caps, requests: requestsArg(requests) } };
+  const limit = await weightFor(api, pair.address, dryRunCall, weightLimit);
+  return submit(api, pair, api.tx.kernel.invoke(cap, fn, params, caps, requestsArg(requests), limit));
+}
+
+/** Drops capability `cap`. */
+export async function dropCapability(api, pair, { cap, weightLimit }) {
+  const limit = await weightFor(api, pair.address, { Drop: { cap } }, weightLimit);
+  return submit(api, pair, api.tx.kernel.dropCapability(cap, limit));
+}
+
+/** Gives capability `cap` to `to` (`{ Account: address }` or `{ Module: id }`). */
+export function giveCapability(api, pair, { cap, to }) {
+  return submit(api, pair, api.tx.kernel.transferCapability(cap, to));
+}
+
+/** Stages code for an upgrade by hash; returns its hash. */
+export async function uploadCode(api, pair, code) {
+  const result = await submit(api, pair, api.tx.kernel.uploadCode(typeof code === 'string' ? code : u8aToHex(code)));
+  const uploaded = result.events.find((e) => api.events.kernel.CodeUploaded.is(e));
+  return { ...result, hash: uploaded.data.hash.toHex() };
+}
+
+/** Capabilities held by `holder` (`{ Account }` or `{ Module }`), all pages. */
+export async function capabilities(api, holder, pageSize = 100) {
+  const all = [];
+  let startAfter = null;
+  for (;;) {
+    const page = await api.call.kernelApi.capabilities(holder, startAfter, pageSize);
+    for (const [id, cap] of page) all.push({ id: id.toBigInt(), ...cap.toJSON() });
+    if (page.length < pageSize) return all;
+    startAfter = page[page.length - 1][0];
+  }
+}
+
+/** Every module's summary. */
+export async function modules(api) {
+  const all = [];
+  let startAfter = null;
+  for (;;) {
+    const page = await api.call.kernelApi.modules(startAfter, 100);
+    all.push(...page.map(summary));
+    if (page.length < 100) return all;
+    startAfter = page[page.length - 1].id;
+  }
+}
+
+/** One module's summary, by id or name. */
+export async function moduleInfo(api, idOrName) {
+  const found = await api.call.kernelApi.module(await moduleId(api, idOrName));
+  return found.isSome ? summary(found.unwrap()) : undefined;
+}
+
+function summary(module) {
+  const json = module.toJSON();
+  return { ...json, name: module.name.toUtf8() };
+}
+
+/** Dry-runs a `DryRunCall` as `origin`; returns a JSON-friendly report. */
+export async function dryRun(api, origin, dryRunCall, weightLimit = null) {
+  const result = await api.call.kernelApi.dryRun(origin, dryRunCall, weightLimit);
+  const json = result.toHuman();
+  return {
+    ok: result.result.isOk,
+    output: result.result.isOk ? result.result.asOk.data.toHex() : undefined,
+    caps: result.result.isOk ? result.result.asOk.caps.map((c) => c.toBigInt()) : [],
+    error: result.result.isErr ? describeError(api, result.result.asErr) : undefined,
+    revertData: result.revertData.isSome ? result.revertData.unwrap().toHex() : undefined,
+    weightRequired: result.weightRequired.toJSON(),
+    fuelUsed: result.fuelUsed.toBigInt(),
+    events: json.events,
+    capabilityFlow: json.capabilityFlow,
+  };
+}
+
+/**
+ * Builds a module crate of the `modules/` workspace (or any crate directory) to Wasm and
+ * returns the path of the `.wasm` file.
+ */
+export function buildModule(crateDir, { release = true } = {}) {
+  const manifest = path.resolve(crateDir, 'Cargo.toml');
+  const metadata = JSON.parse(
+    execFileSync('cargo', ['metadata', '--format-version', '1', '--no-deps', '--manifest-path', manifest], { encoding: 'utf8' }),
+  );
+  const pkg = metadata.packages.find((p) => path.resolve(p.manifest_path) === manifest);
+  if (!pkg) throw new Error(`no package at ${manifest}`);
+  const args = ['build', '--target', 'wasm32-unknown-unknown', '--manifest-path', manifest];
+  if (release) args.push('--release');
+  execFileSync('cargo', args, {
+    stdio: 'inherit',
+    cwd: path.dirname(manifest),
+    env: { ...process.env, RUSTFLAGS: '-C link-arg=-zstack-size=65536' },
+  });
+  const dir = path.join(metadata.target_directory, 'wasm32-unknown-unknown', release ? 'release' : 'debug');
+  const file = `${pkg.name.replace(/-/g, '_')}.wasm`;
+  if (!readdirSync(dir).includes(file)) throw new Error(`build produced no ${file} in ${dir}`);
+  return path.join(dir, file);
+}
+
+export { hexToU8a, u8aToHex };

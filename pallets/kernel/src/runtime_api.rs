@@ -1,0 +1,370 @@
+//! The kernel's runtime API: dry runs, capability listings and module info, for wallets,
+//! clients and the node.
+
+use crate::{
+	exec::{ExecError, Usage},
+	types::{BalanceOf, CapabilityOf, HolderOf},
+	CapRefs, Capabilities, Config, Error, Event, FunctionName, ModuleNames, Modules, Pallet,
+	Params, Requests,
+};
+use alloc::vec::Vec;
+use codec::{Codec, Decode, DecodeWithMemTracking, Encode};
+use kernel_primitives::{
+	abi::Entry, envelope::Output, CapId, CapRef, Capability, Holder, ModuleId, Request, Version,
+};
+use polkadot_sdk::{
+	frame_support::{traits::Get, weights::Weight, BoundedVec},
+	frame_system, sp_api,
+	sp_core::H256,
+	sp_runtime::DispatchError,
+};
+use scale_info::TypeInfo;
+
+/// A capability as clients see it: data as plain bytes.
+pub type PlainCapability<AccountId> = Capability<AccountId, Vec<u8>>;
+
+/// What to dry-run.
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub enum DryRunCall {
+	/// A `Kernel::call`.
+	Call {
+		/// The module.
+		module: ModuleId,
+		/// Its function.
+		function: Vec<u8>,
+		/// Parameters.
+		params: Vec<u8>,
+		/// Capabilities passed.
+		caps: Vec<CapRef>,
+		/// User requests.
+		requests: Vec<Request<Vec<u8>>>,
+	},
+	/// A `Kernel::invoke`.
+	Invoke {
+		/// The capability.
+		cap: CapId,
+		/// The function.
+		function: Vec<u8>,
+		/// Parameters.
+		params: Vec<u8>,
+		/// Capabilities passed.
+		caps: Vec<CapRef>,
+		/// User requests.
+		requests: Vec<Request<Vec<u8>>>,
+	},
+	/// A `Kernel::drop_capability`.
+	Drop {
+		/// The capability.
+		cap: CapId,
+	},
+	/// A `Kernel::deploy`.
+	Deploy {
+		/// The Wasm.
+		code: Vec<u8>,
+		/// The name.
+		name: Vec<u8>,
+		/// `init` parameters.
+		params: Vec<u8>,
+		/// Capabilities passed.
+		caps: Vec<CapRef>,
+		/// User requests.
+		requests: Vec<Request<Vec<u8>>>,
+	},
+}
+
+/// Every capability the dry run minted, invoked, moved or dropped, in order: what a wallet
+/// shows before the user signs.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct CapabilityFlow<AccountId> {
+	/// Minted: id, creator's module (`None`: the kernel), first holder.
+	pub minted: Vec<(CapId, Option<ModuleId>, Holder<AccountId>)>,
+	/// Invoked (and so consumed): id, by whom.
+	pub invoked: Vec<(CapId, Holder<AccountId>)>,
+	/// Moved: id, from, to.
+	pub moved: Vec<(CapId, Holder<AccountId>, Holder<AccountId>)>,
+	/// Dropped: id, by whom.
+	pub dropped: Vec<(CapId, Holder<AccountId>)>,
+}
+
+impl<AccountId> Default for CapabilityFlow<AccountId> {
+	fn default() -> Self {
+		Self { minted: Vec::new(), invoked: Vec::new(), moved: Vec::new(), dropped: Vec::new() }
+	}
+}
+
+/// The outcome of a dry run.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct DryRunResult<AccountId, Event> {
+	/// The output and the capabilities handed to the signer, or the error.
+	pub result: Result<Output, DispatchError>,
+	/// The module's revert data, if a module reverted.
+	pub revert_data: Option<Vec<u8>>,
+	/// The weight the transaction would be charged (base plus execution).
+	pub weight_required: Weight,
+	/// Fuel burnt by execution.
+	pub fuel_used: u64,
+	/// The kernel's events.
+	pub events: Vec<Event>,
+	/// The capability movements among those events.
+	pub capability_flow: CapabilityFlow<AccountId>,
+}
+
+/// What clients see of a module.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ModuleSummary<AccountId, Balance> {
+	/// Its id.
+	pub id: ModuleId,
+	/// Its name.
+	pub name: Vec<u8>,
+	/// Who deployed it.
+	pub deployer: AccountId,
+	/// Hash of its code.
+	pub code_hash: H256,
+	/// Length of its code.
+	pub code_len: u32,
+	/// Its version.
+	pub version: Version,
+	/// The entry points it exports.
+	pub exports: Vec<Entry>,
+	/// Whether it allows re-entry.
+	pub reentrant: bool,
+	/// State size in bytes.
+	pub storage_bytes: u32,
+	/// State items.
+	pub storage_items: u32,
+	/// Deposit held.
+	pub deposit: Balance,
+}
+
+sp_api::decl_runtime_apis! {
+	/// Read access and dry runs for the capability kernel.
+	pub trait KernelApi<AccountId, Balance, Event> where
+		AccountId: Codec,
+		Balance: Codec,
+		Event: Codec,
+	{
+		/// Runs `call` as `origin` would, on a copy of the state, and reports what happened.
+		/// `weight_limit` defaults to the maximum an extrinsic may use.
+		fn dry_run(
+			origin: AccountId,
+			call: DryRunCall,
+			weight_limit: Option<Weight>,
+		) -> DryRunResult<AccountId, Event>;
+
+		/// Capabilities held by `holder`, at most `limit`, after `start_after` (paging).
+		fn capabilities(
+			holder: Holder<AccountId>,
+			start_after: Option<CapId>,
+			limit: u32,
+		) -> Vec<(CapId, Capability<AccountId, Vec<u8>>)>;
+
+		/// One capability.
+		fn capability(id: CapId) -> Option<Capability<AccountId, Vec<u8>>>;
+
+		/// A module's summary.
+		fn module(id: ModuleId) -> Option<ModuleSummary<AccountId, Balance>>;
+
+		/// The id of the module named `name`.
+		fn module_id(name: Vec<u8>) -> Option<ModuleId>;
+
+		/// Every module, in id order, after `start_after`, at most `limit`.
+		fn modules(start_after: Option<ModuleId>, limit: u32) -> Vec<ModuleSummary<AccountId, Balance>>;
+	}
+}
+
+/// A capability with plain `Vec` data.
+fn plain<T: Config>(cap: CapabilityOf<T>) -> PlainCapability<T::AccountId> {
+	Capability {
+		holder: cap.holder,
+		creator: cap.creator,
+		data: cap.data.into_inner(),
+		creator_version: cap.creator_version,
+		parent: cap.parent,
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Runs `call` for `origin` and reports output, weight, events and capability flow. The
+	/// state changes are meant to be discarded by the caller (a runtime API call does).
+	pub fn dry_run(
+		origin: T::AccountId,
+		call: DryRunCall,
+		weight_limit: Option<Weight>,
+	) -> DryRunResult<T::AccountId, Event<T>>
+	where
+		T::RuntimeEvent: TryInto<Event<T>>,
+	{
+		let limit = weight_limit.unwrap_or_else(|| T::BlockWeights::get().max_block);
+		// Run as in the next block, so that events are recorded (they are not at block 0), and
+		// with no events of the current block. The runtime API discards these changes.
+		let next = frame_system::Pallet::<T>::block_number() + 1u32.into();
+		let parent = frame_system::Pallet::<T>::parent_hash();
+		frame_system::Pallet::<T>::reset_events();
+		frame_system::Pallet::<T>::initialize(&next, &parent, &Default::default());
+
+		let (result, base, usage) = dry_run_inner::<T>(origin, call, limit);
+		let revert_data = match &result {
+			Err(ExecError::Reverted(data)) => Some(data.clone()),
+			_ => None,
+		};
+		let events: Vec<Event<T>> = frame_system::Pallet::<T>::read_events_no_consensus()
+			.filter_map(|record| record.event.clone().try_into().ok())
+			.collect();
+		let capability_flow = flow_of::<T>(&events);
+		DryRunResult {
+			result: result.map_err(|e| Error::<T>::from(e).into()),
+			revert_data,
+			weight_required: base.saturating_add(usage.weight),
+			fuel_used: usage.fuel,
+			events,
+			capability_flow,
+		}
+	}
+
+	/// Capabilities held by `holder`, paged.
+	pub fn api_capabilities(
+		holder: HolderOf<T>,
+		start_after: Option<CapId>,
+		limit: u32,
+	) -> Vec<(CapId, PlainCapability<T::AccountId>)> {
+		Self::capabilities_of(&holder, start_after, limit)
+			.into_iter()
+			.map(|(id, cap)| (id, plain::<T>(cap)))
+			.collect()
+	}
+
+	/// One capability.
+	pub fn api_capability(id: CapId) -> Option<PlainCapability<T::AccountId>> {
+		Capabilities::<T>::get(id).map(plain::<T>)
+	}
+
+	/// A module's summary.
+	pub fn api_module(id: ModuleId) -> Option<ModuleSummary<T::AccountId, BalanceOf<T>>> {
+		let info = Modules::<T>::get(id)?;
+		Some(ModuleSummary {
+			id,
+			name: info.name.into_inner(),
+			deployer: info.deployer,
+			code_hash: info.code_hash,
+			code_len: info.code_len,
+			version: info.version,
+			exports: info.exports.entries().collect(),
+			reentrant: info.reentrant,
+			storage_bytes: info.storage_bytes,
+			storage_items: info.storage_items,
+			deposit: info.deposit,
+		})
+	}
+
+	/// The id of the module named `name`.
+	pub fn api_module_id(name: Vec<u8>) -> Option<ModuleId> {
+		let name: crate::ModuleName<T> = name.try_into().ok()?;
+		ModuleNames::<T>::get(name)
+	}
+
+	/// Modules in id order, paged.
+	pub fn api_modules(
+		start_after: Option<ModuleId>,
+		limit: u32,
+	) -> Vec<ModuleSummary<T::AccountId, BalanceOf<T>>> {
+		let first = start_after.map_or(0, |id| id.saturating_add(1));
+		let end = crate::NextModuleId::<T>::get();
+		(first..end).filter_map(Self::api_module).take(limit as usize).collect()
+	}
+}
+
+/// Runs the dry-run call and returns its result, the dispatchable's base weight and usage.
+fn dry_run_inner<T: Config>(
+	origin: T::AccountId,
+	call: DryRunCall,
+	limit: Weight,
+) -> (Result<Output, ExecError>, Weight, Usage) {
+	use crate::weights::WeightInfo;
+	let invalid = |error| (Err(error), Weight::zero(), Usage::default());
+	match call {
+		DryRunCall::Call { module, function, params, caps, requests } => {
+			let (Some(function), Some(params), Some(caps), Some(requests)) = (
+				bound::<FunctionName<T>>(function),
+				bound::<Params<T>>(params),
+				bound_refs::<T>(caps),
+				bound_requests::<T>(requests),
+			) else {
+				return invalid(ExecError::Trapped(crate::exec::Trap::InputTooLarge));
+			};
+			let (result, usage) =
+				Pallet::<T>::execute_call(&origin, module, function, params, caps, requests, limit);
+			(result, T::WeightInfo::call(), usage)
+		},
+		DryRunCall::Invoke { cap, function, params, caps, requests } => {
+			let (Some(function), Some(params), Some(caps), Some(requests)) = (
+				bound::<FunctionName<T>>(function),
+				bound::<Params<T>>(params),
+				bound_refs::<T>(caps),
+				bound_requests::<T>(requests),
+			) else {
+				return invalid(ExecError::Trapped(crate::exec::Trap::InputTooLarge));
+			};
+			let (result, usage) =
+				Pallet::<T>::execute_invoke(&origin, cap, function, params, caps, requests, limit);
+			(result, T::WeightInfo::invoke(), usage)
+		},
+		DryRunCall::Drop { cap } => {
+			let (result, usage) = Pallet::<T>::execute_drop(&origin, cap, limit);
+			(result, T::WeightInfo::drop_capability(), usage)
+		},
+		DryRunCall::Deploy { code, name, params, caps, requests } => {
+			let base = T::WeightInfo::deploy(code.len() as u32);
+			let (Some(code), Some(name), Some(params), Some(caps), Some(requests)) = (
+				bound::<crate::CodeOf<T>>(code),
+				bound::<crate::ModuleName<T>>(name),
+				bound::<Params<T>>(params),
+				bound_refs::<T>(caps),
+				bound_requests::<T>(requests),
+			) else {
+				return invalid(ExecError::Trapped(crate::exec::Trap::InputTooLarge));
+			};
+			let (result, usage) =
+				Pallet::<T>::execute_deploy(&origin, code, name, params, caps, requests, limit);
+			(result, base, usage)
+		},
+	}
+}
+
+fn bound<B: TryFrom<Vec<u8>>>(bytes: Vec<u8>) -> Option<B> {
+	B::try_from(bytes).ok()
+}
+
+fn bound_refs<T: Config>(caps: Vec<CapRef>) -> Option<CapRefs<T>> {
+	caps.try_into().ok()
+}
+
+fn bound_requests<T: Config>(requests: Vec<Request<Vec<u8>>>) -> Option<Requests<T>> {
+	let requests: Option<Vec<_>> = requests
+		.into_iter()
+		.map(|r| Some(Request { module: r.module, data: BoundedVec::try_from(r.data).ok()? }))
+		.collect();
+	requests?.try_into().ok()
+}
+
+/// The capability movements among `events`.
+fn flow_of<T: Config>(events: &[Event<T>]) -> CapabilityFlow<T::AccountId> {
+	let mut flow = CapabilityFlow::default();
+	for event in events {
+		match event {
+			Event::CapabilityMinted { id, creator, holder, .. } => {
+				let creator = match creator {
+					kernel_primitives::Creator::Module(m) => Some(*m),
+					kernel_primitives::Creator::System => None,
+				};
+				flow.minted.push((*id, creator, holder.clone()));
+			},
+			Event::CapabilityInvoked { id, by } => flow.invoked.push((*id, by.clone())),
+			Event::CapabilityMoved { id, from, to } => {
+				flow.moved.push((*id, from.clone(), to.clone()))
+			},
+			Event::CapabilityDropped { id, by } => flow.dropped.push((*id, by.clone())),
+			_ => {},
+		}
+	}
+	flow
+}

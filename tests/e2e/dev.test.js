@@ -1,0 +1,149 @@
+// A dev node driven from @polkadot/api: metadata, genesis modules, deploy, transfers through
+// kernel.call, requests, passing, invoking and listing capabilities.
+
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import * as k from 'kernel-cli';
+import { devNode, moduleWasm, root } from './lib/nodes.js';
+
+const alice = k.signer('//Alice');
+const bob = k.signer('//Bob');
+let node;
+let api;
+
+test.before(async () => {
+  ({ node, api } = await devNode());
+});
+
+test.after(async () => {
+  await api?.disconnect();
+  await node?.stop();
+});
+
+/** `balance.account(holder)` through a dry run (no transaction needed). */
+async function balanceOf(who) {
+  const report = await k.dryRun(api, alice.address, {
+    Call: {
+      module: await k.moduleId(api, 'balance'),
+      function: k.text('account'),
+      params: k.encode(api, 'ModuleHolder', { Account: who }),
+      caps: [],
+      requests: [],
+    },
+  });
+  assert.ok(report.ok, JSON.stringify(report.error));
+  return api.createType('BalanceAccount', report.output).toJSON();
+}
+
+function heldBy(holder) {
+  return k.capabilities(api, holder);
+}
+
+test('metadata describes the kernel and every type decodes', async () => {
+  const calls = Object.keys(api.tx.kernel);
+  for (const call of ['deploy', 'call', 'invoke', 'dropCapability', 'transferCapability', 'uploadCode', 'removeCode']) {
+    assert.ok(calls.includes(call), `kernel.${call} is in the metadata`);
+  }
+  for (const method of ['dryRun', 'capabilities', 'capability', 'module', 'moduleId', 'modules']) {
+    assert.equal(typeof api.call.kernelApi[method], 'function', `kernelApi.${method} is in the metadata`);
+  }
+  const { lookup } = api.registry;
+  assert.ok(lookup.types.length > 100);
+  for (const { id } of lookup.types) {
+    // Builds a default value of every type the metadata declares: fails on anything undecodable.
+    api.registry.createType(api.registry.createLookupType(id));
+  }
+  assert.ok(api.errors.kernel.NotHolder.meta.docs.join(' ').length > 0);
+});
+
+test('the standard modules are deployed at genesis', async () => {
+  const modules = await k.modules(api);
+  const balance = modules.find((m) => m.name === 'balance');
+  assert.ok(balance, 'balance is deployed');
+  assert.equal(balance.id, 0);
+  assert.equal(balance.version, 1);
+  assert.ok(balance.exports.includes('ValidateRequest'));
+  assert.deepEqual(await balanceOf(alice.address), { free: 1_000_000, locked: 0 });
+});
+
+test('transfer with balance through kernel.call', async () => {
+  const before = await balanceOf(bob.address);
+  const result = await k.call(api, alice, {
+    module: 'balance',
+    fn: 'transfer',
+    params: k.encode(api, '(ModuleHolder,u128)', [{ Account: bob.address }, 1_234]),
+  });
+  assert.ok(result.events.some((e) => api.events.kernel.ModuleEvent.is(e)), 'balance emitted its event');
+  assert.equal((await balanceOf(bob.address)).free, before.free + 1_234);
+});
+
+test('deploy a module, request a slashable capability and pass it in the same call', async () => {
+  const deployed = await k.deploy(api, alice, { code: moduleWasm('tester'), name: 'keeper' });
+  const keeper = deployed.module;
+  assert.ok((await k.modules(api)).some((m) => m.id === keeper && m.name === 'keeper'));
+
+  const request = k.encode(api, 'BalanceCap', { Slashable: { account: alice.address, amount: 100 } });
+  const result = await k.call(api, alice, {
+    module: keeper,
+    fn: 'keep',
+    caps: [{ Request: 0 }],
+    requests: [{ module: 0, data: request }],
+  });
+  const minted = result.events.find((e) => api.events.kernel.CapabilityMinted.is(e));
+  const id = minted.data.id.toBigInt();
+  const moved = result.events.find((e) => api.events.kernel.CapabilityMoved.is(e));
+  assert.equal(moved.data.id.toBigInt(), id);
+  assert.deepEqual(moved.data.to.toJSON(), { module: keeper });
+
+  assert.deepEqual(await balanceOf(alice.address), { free: 1_000_000 - 1_234 - 100, locked: 100 });
+  const keeperCaps = await heldBy({ Module: keeper });
+  const listed = keeperCaps.find((c) => c.id === id);
+  assert.ok(listed, 'the runtime API lists the capability under its new holder');
+  assert.deepEqual(listed.creator, { module: 0 });
+  assert.deepEqual(api.createType('BalanceCap', listed.data).toJSON(), { slashable: { account: alice.address, amount: 100 } });
+});
+
+test('invoke a capability: split returns two, dropping unlocks', async () => {
+  const before = await balanceOf(alice.address);
+  const request = k.encode(api, 'BalanceCap', { Slashable: { account: alice.address, amount: 50 } });
+  await k.call(api, alice, { module: 'balance', fn: 'total_issuance', requests: [{ module: 0, data: request }] });
+  const [held] = (await heldBy({ Account: alice.address })).filter((c) => c.creator.module === 0);
+  assert.ok(held, 'the unused requested capability stays with Alice');
+
+  // Preview, then do it.
+  const preview = await k.dryRun(api, alice.address, {
+    Invoke: { cap: held.id, function: k.text('split'), params: k.encode(api, 'u128', 20), caps: [], requests: [] },
+  });
+  assert.ok(preview.ok, JSON.stringify(preview, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
+  assert.equal(preview.capabilityFlow.invoked.length, 1);
+  assert.equal(preview.capabilityFlow.minted.length, 2);
+
+  const result = await k.invoke(api, alice, { cap: held.id, fn: 'split', params: k.encode(api, 'u128', 20) });
+  assert.equal(result.caps.length, 2);
+  assert.ok(result.events.some((e) => api.events.kernel.CapabilityInvoked.is(e) && e.data.id.toBigInt() === held.id));
+  const mine = await heldBy({ Account: alice.address });
+  assert.ok(!mine.some((c) => c.id === held.id), 'the invoked capability is gone');
+  const amounts = mine
+    .filter((c) => result.caps.includes(c.id))
+    .map((c) => api.createType('BalanceCap', c.data).asSlashable.amount.toNumber())
+    .sort((a, b) => a - b);
+  assert.deepEqual(amounts, [20, 30]);
+
+  for (const id of result.caps) await k.dropCapability(api, alice, { cap: id });
+  assert.deepEqual(await balanceOf(alice.address), before, 'dropping both parts unlocked everything');
+});
+
+test('the command-line client lists modules and capabilities', async () => {
+  const cli = path.join(root, 'modules', 'cli', 'bin', 'kernel.js');
+  const run = (...args) => JSON.parse(execFileSync('node', [cli, '--url', node.url, ...args], { encoding: 'utf8' }));
+  const modules = run('modules');
+  assert.ok(modules.some((m) => m.name === 'balance'));
+  const shown = run('module', 'balance');
+  assert.equal(shown.id, 0);
+  const caps = run('caps', 'module:keeper');
+  assert.ok(caps.length >= 3, 'keeper holds its system capabilities and the slashable one');
+  const encoded = run('encode', '(ModuleHolder,u128)', '[{"Account":"//Bob"},5]');
+  assert.match(encoded.hex, /^0x00[0-9a-f]{64}05000000000000000000000000000000$/);
+});

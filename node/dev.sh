@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./.ci/setup
-cargo build --locked -p kernel-node
+cargo build --locked --workspace --features pallet-kernel/runtime-benchmarks
 exec ./target/debug/kernel-node --dev --tmp --rpc-cors all "$@"

@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
 # Sets up the machine and runs every test:
-#   1. primitives and kernel pallet tests (the real compiled modules on a mock runtime, the
-#      benchmarks as tests),
-#   2. the node build (runtime Wasm included),
+#   1. the workspace build (node, runtime Wasm, process modules),
+#   2. unit and pallet tests (the real compiled modules on a mock runtime, the benchmarks as
+#      tests),
 #   3. end-to-end tests against real nodes with @polkadot/api: a dev node, bad input through
-#      the RPC, a two-validator network.
+#      the RPC, governance, a two-validator network, the execution engines.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./.ci/setup
 
 step() { echo; echo "==> $*"; }
 
-step "unit and pallet tests"
-SKIP_WASM_BUILD=1 cargo test --locked -p kernel-primitives -p pallet-kernel \
-	--features pallet-kernel/runtime-benchmarks
+# One feature set for the whole workspace, so every dependency compiles once for both steps.
+features="pallet-kernel/runtime-benchmarks"
 
-step "building the node"
-cargo build --locked -p kernel-node
+step "building the workspace (node, runtime Wasm, process modules)"
+cargo build --locked --workspace --features "$features"
+
+step "unit, pallet and benchmark tests (the real compiled modules on a mock runtime)"
+cargo test --locked --workspace --features "$features"
 
 step "end-to-end tests"
 (cd tests/e2e && npm test)

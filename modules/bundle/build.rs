@@ -12,8 +12,14 @@ use std::{
 };
 
 /// The module crates and the file name their Wasm gets.
-const MODULES: &[(&str, &str)] =
-	&[("module_balance", "balance.wasm"), ("module_tester", "tester.wasm")];
+const MODULES: &[(&str, &str)] = &[
+	("module_balance", "balance.wasm"),
+	("module_balance_v2", "balance_v2.wasm"),
+	("module_democracy", "democracy.wasm"),
+	("module_staking", "staking.wasm"),
+	("module_secret_sharing", "secret_sharing.wasm"),
+	("module_tester", "tester.wasm"),
+];
 
 /// Environment variables of the outer build that must not leak into the modules' build.
 const SCRUBBED: &[&str] = &[
@@ -36,6 +42,7 @@ fn main() {
 	let target_dir = workspace_root.join("target").join("modules");
 	let out_dir = PathBuf::from(env::var("OUT_DIR").expect("set by cargo"));
 
+	println!("cargo:rerun-if-changed=build.rs");
 	watch(&modules_dir);
 	watch(&workspace_root.join("primitives"));
 

@@ -36,6 +36,17 @@ pub fn local_testnet() -> Result<ChainSpec, String> {
 		.build())
 }
 
+/// `--chain local3`: Aura + GRANDPA validators Alice, Bob and Charlie (the engine tests).
+pub fn local_three() -> Result<ChainSpec, String> {
+	Ok(ChainSpec::builder(wasm_binary()?, None)
+		.with_name("Kernel Local Testnet (three validators)")
+		.with_id("kernel_local_three")
+		.with_chain_type(ChainType::Local)
+		.with_genesis_config_preset_name(kernel_runtime::genesis::LOCAL_THREE_PRESET)
+		.with_properties(properties())
+		.build())
+}
+
 fn properties() -> sc_service::Properties {
 	let mut properties = sc_service::Properties::new();
 	properties.insert("tokenSymbol".into(), "KRN".into());

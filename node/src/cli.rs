@@ -18,6 +18,10 @@ pub struct Cli {
 	/// Aura slot (6 s) per block.
 	#[arg(long, default_value_t = 6000)]
 	pub dev_block_time: u64,
+
+	#[allow(missing_docs)]
+	#[clap(flatten)]
+	pub engine: kernel_engine::EngineParams,
 }
 
 /// Subcommands.

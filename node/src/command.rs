@@ -43,6 +43,7 @@ impl SubstrateCli for Cli {
 		Ok(match id {
 			"dev" => Box::new(chain_spec::development()?),
 			"" | "local" => Box::new(chain_spec::local_testnet()?),
+			"local3" => Box::new(chain_spec::local_three()?),
 			path => {
 				Box::new(chain_spec::ChainSpec::from_json_file(std::path::PathBuf::from(path))?)
 			},
@@ -139,12 +140,17 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(&cli.run)?;
 			runner.run_node_until_exit(|config| async move {
 				let sealing = sealing(&cli, config.chain_spec.chain_type());
+				let engine = cli.engine.clone();
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => {
-						service::new_full::<sc_network::NetworkWorker<Block, H256>>(config, sealing)
+						service::new_full::<sc_network::NetworkWorker<Block, H256>>(
+							config, sealing, engine,
+						)
 					},
 					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config, sealing)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(
+							config, sealing, engine,
+						)
 					},
 				}
 				.map_err(sc_cli::Error::Service)

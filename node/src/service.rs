@@ -167,6 +167,7 @@ pub fn new_full<
 >(
 	config: Configuration,
 	sealing: Sealing,
+	engine: kernel_engine::EngineParams,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -241,6 +242,15 @@ pub fn new_full<
 			offchain_workers.run(client.clone(), task_manager.spawn_handle()).boxed(),
 		);
 	}
+
+	start_engine(
+		&engine,
+		&client,
+		&backend,
+		&keystore_container,
+		&transaction_pool,
+		&task_manager,
+	)?;
 
 	let role = config.role;
 	let force_authoring = config.force_authoring;
@@ -385,6 +395,41 @@ pub fn new_full<
 	}
 
 	Ok(task_manager)
+}
+
+/// Records the engine configuration for the runtime's offchain worker and, on an engine,
+/// starts the HTTP gateway.
+fn start_engine(
+	engine: &kernel_engine::EngineParams,
+	client: &Arc<FullClient>,
+	backend: &Arc<FullBackend>,
+	keystore: &sc_service::KeystoreContainer,
+	pool: &Arc<FullPool>,
+	task_manager: &TaskManager,
+) -> Result<(), ServiceError> {
+	let Some(mut storage) = backend.offchain_storage() else {
+		return Err(ServiceError::Other("the engine needs off-chain storage".into()));
+	};
+	kernel_engine::record_config(&mut storage, engine);
+	if !engine.engine {
+		return Ok(());
+	}
+	let gateway = kernel_engine::gateway::Gateway::new(
+		client.clone(),
+		storage,
+		keystore.keystore(),
+		OffchainTransactionPoolFactory::new(pool.clone()),
+		tokio::runtime::Handle::current(),
+		engine.limits(),
+	)
+	.map_err(|e| ServiceError::Other(e.to_string()))?;
+	let addr = engine.engine_http;
+	task_manager.spawn_essential_handle().spawn("engine-gateway", Some("engine"), async move {
+		if let Err(error) = Arc::new(gateway).serve(addr).await {
+			log::error!(target: "kernel::engine", "{error}");
+		}
+	});
+	Ok(())
 }
 
 /// The commands that drive instant sealing: one block per batch of imported transactions, one

@@ -156,13 +156,16 @@ pub enum ReturnCode {
 	/// The kernel refused the operation: an unknown function or bad parameters for a system
 	/// capability, code it cannot accept, a limit of the registry.
 	NotAllowed = 16,
+	/// An engine service failed: an HTTP error or missed deadline, no engine key on this node,
+	/// a transaction the pool refused.
+	Unavailable = 17,
 }
 
 impl ReturnCode {
 	/// The code for a raw `u32`, if it is one.
 	pub fn from_u32(code: u32) -> Option<ReturnCode> {
 		use ReturnCode::*;
-		const CODES: [ReturnCode; 17] = [
+		const CODES: [ReturnCode; 18] = [
 			Success,
 			KeyNotFound,
 			OutputTooSmall,
@@ -180,6 +183,7 @@ impl ReturnCode {
 			TooManyCapabilities,
 			InvalidSignature,
 			NotAllowed,
+			Unavailable,
 		];
 		CODES.get(code as usize).copied()
 	}
@@ -267,6 +271,34 @@ macro_rules! host_functions {
 			fn cap_drop(cap: u64) -> u32;
 			/// Gives a capability this module holds to the SCALE `Holder`.
 			fn cap_transfer(cap: u64, holder_ptr: u32, holder_len: u32) -> u32;
+
+			// ---- execution engines ----
+
+			/// Names the engines (SCALE `Vec<AccountId>`) this module trusts to run its
+			/// off-chain entry points. On-chain only.
+			fn trust_engines(list_ptr: u32, list_len: u32) -> u32;
+			/// Writes the SCALE `Option<EngineInfo>` of the engine with the 32-byte account at
+			/// `account_ptr`.
+			fn engine_info(account_ptr: u32, out_ptr: u32, out_len_ptr: u32) -> u32;
+
+			// ---- off-chain only: `on_state_change`, `on_http_request` ----
+
+			/// Reads this module's node-local secret at `key`; `KeyNotFound` if none.
+			fn secret_get(key_ptr: u32, key_len: u32, out_ptr: u32, out_len_ptr: u32) -> u32;
+			/// Stores a node-local secret, sealed with the engine's key.
+			fn secret_set(key_ptr: u32, key_len: u32, value_ptr: u32, value_len: u32) -> u32;
+			/// Removes a node-local secret; `KeyNotFound` if there was none.
+			fn secret_clear(key_ptr: u32, key_len: u32) -> u32;
+			/// Performs the SCALE `HttpFetch`; writes the SCALE `HttpResponse`.
+			fn http_fetch(req_ptr: u32, req_len: u32, out_ptr: u32, out_len_ptr: u32) -> u32;
+			/// Writes 32 random bytes (not consensus-safe) to `out_ptr`.
+			fn random_seed(out_ptr: u32);
+			/// The engine's wall-clock time in milliseconds since the Unix epoch.
+			fn now_ms() -> u64;
+			/// Writes the engine's 32-byte account to `out_ptr`.
+			fn engine_account(out_ptr: u32) -> u32;
+			/// Submits the SCALE `EngineCall` as a transaction signed by the engine's key.
+			fn submit_transaction(call_ptr: u32, call_len: u32) -> u32;
 		}
 	};
 }
@@ -338,8 +370,8 @@ mod tests {
 				assert_eq!(u32::from(code), raw);
 			}
 		}
-		assert_eq!(ReturnCode::from_u32(16), Some(ReturnCode::NotAllowed));
-		assert_eq!(ReturnCode::from_u32(17), None);
+		assert_eq!(ReturnCode::from_u32(17), Some(ReturnCode::Unavailable));
+		assert_eq!(ReturnCode::from_u32(18), None);
 	}
 
 	#[test]

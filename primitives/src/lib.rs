@@ -21,6 +21,7 @@ extern crate alloc;
 
 pub mod abi;
 pub mod envelope;
+pub mod offchain;
 pub mod system;
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};

@@ -238,6 +238,13 @@ impl_runtime_apis! {
 		fn modules(start_after: Option<ModuleId>, limit: u32) -> Vec<ModuleSummary<AccountId, Balance>> {
 			Kernel::api_modules(start_after, limit)
 		}
+
+		fn handle_http(
+			module: Vec<u8>,
+			request: kernel_primitives::offchain::HttpRequest,
+		) -> Result<kernel_primitives::offchain::HttpResponse, kernel_primitives::offchain::HttpDispatchError> {
+			pallet_kernel::engine::handle_http::<Runtime>(module, request)
+		}
 	}
 
 	impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {

@@ -1,6 +1,7 @@
 //! Pallet configurations.
 
 use super::*;
+use codec::Encode;
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, Nothing, VariantCountOf},
@@ -13,7 +14,10 @@ use frame_system::{limits, EnsureSigned};
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use polkadot_sdk::{
 	sp_consensus_aura::sr25519::AuthorityId as AuraId,
-	sp_runtime::{traits::One, Perbill},
+	sp_runtime::{
+		traits::{One, Verify},
+		Perbill,
+	},
 };
 
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
@@ -121,6 +125,10 @@ parameter_types! {
 	pub KernelOnBlockWeight: Weight = RuntimeBlockWeights::get().max_block / 10;
 	/// Budget of one module's `on_block`.
 	pub KernelOnBlockFrameWeight: Weight = RuntimeBlockWeights::get().max_block / 40;
+	/// Budget of one off-chain entry point on an engine.
+	pub KernelOffchainFrameWeight: Weight = RuntimeBlockWeights::get().max_block / 2;
+	/// Weight limit of the transactions engines submit.
+	pub KernelEngineTxWeight: Weight = RuntimeBlockWeights::get().max_block / 20;
 }
 
 impl pallet_kernel::Config for Runtime {
@@ -146,6 +154,66 @@ impl pallet_kernel::Config for Runtime {
 	type OnBlockWeight = KernelOnBlockWeight;
 	type OnBlockFrameWeight = KernelOnBlockFrameWeight;
 	type DeletionBatch = ConstU32<128>;
+	type EngineCrypto = pallet_kernel::engine::crypto::EngineAuthId;
+	type MaxEndpointLen = ConstU32<256>;
+	type MaxTrustedEngines = ConstU32<64>;
+	type MaxChangedModules = ConstU32<64>;
+	type OffchainFrameWeight = KernelOffchainFrameWeight;
+	type EngineTxWeight = KernelEngineTxWeight;
+}
+
+impl frame_system::offchain::SigningTypes for Runtime {
+	type Public = <Signature as Verify>::Signer;
+	type Signature = Signature;
+}
+
+impl<LocalCall> frame_system::offchain::CreateTransactionBase<LocalCall> for Runtime
+where
+	RuntimeCall: From<LocalCall>,
+{
+	type Extrinsic = UncheckedExtrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+/// Signs the transactions execution engines submit, with the chain's transaction extensions.
+impl<LocalCall> frame_system::offchain::CreateSignedTransaction<LocalCall> for Runtime
+where
+	RuntimeCall: From<LocalCall>,
+{
+	fn create_signed_transaction<
+		C: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>,
+	>(
+		call: RuntimeCall,
+		public: <Signature as Verify>::Signer,
+		account: AccountId,
+		nonce: Nonce,
+	) -> Option<UncheckedExtrinsic> {
+		use polkadot_sdk::sp_runtime::{
+			generic::{Era, SignedPayload},
+			traits::StaticLookup,
+			SaturatedConversion,
+		};
+		// The longest mortality possible.
+		let period = BlockHashCount::get().checked_next_power_of_two().map_or(2, |c| c / 2) as u64;
+		let current_block = System::block_number().saturated_into::<u64>().saturating_sub(1);
+		let extension: TxExtension = (
+			frame_system::CheckNonZeroSender::<Runtime>::new(),
+			frame_system::CheckSpecVersion::<Runtime>::new(),
+			frame_system::CheckTxVersion::<Runtime>::new(),
+			frame_system::CheckGenesis::<Runtime>::new(),
+			frame_system::CheckEra::<Runtime>::from(Era::mortal(period, current_block)),
+			frame_system::CheckNonce::<Runtime>::from(nonce),
+			frame_system::CheckWeight::<Runtime>::new(),
+			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+		);
+		let payload = SignedPayload::new(call, extension)
+			.map_err(|error| log::warn!("cannot build an engine transaction: {error:?}"))
+			.ok()?;
+		let signature = payload.using_encoded(|bytes| C::sign(bytes, public))?;
+		let (call, extension, _) = payload.deconstruct();
+		let address = <Runtime as frame_system::Config>::Lookup::unlookup(account);
+		Some(UncheckedExtrinsic::new_signed(call, address, signature, extension))
+	}
 }
 
 const fn deposit(items: u32, bytes: u32) -> Balance {

@@ -1,5 +1,7 @@
-//! Genesis presets: `development` (one validator, Alice) and `local_testnet` (Alice and Bob).
-//! Both deploy the standard process modules, deployed by Alice.
+//! Genesis presets: `development` (one validator, Alice), `local_testnet` (Alice and Bob) and
+//! `local_three` (Alice, Bob and Charlie).
+//! Both deploy the standard process modules (`democracy`, `balance`, `staking`), deployed by
+//! Alice, with `balance` and `staking` governed by `democracy`.
 
 use crate::{
 	AccountId, AuraConfig, BalancesConfig, GrandpaConfig, KernelConfig, RuntimeGenesisConfig,
@@ -7,7 +9,12 @@ use crate::{
 };
 use alloc::{string::ToString, vec, vec::Vec};
 use codec::Encode;
-use module_interfaces::{balance::Balance as TokenBalance, Holder};
+use module_interfaces::{
+	balance::{self, Balance as TokenBalance, BalanceGovernance, BalanceInit},
+	democracy::{self, DemocracyInit, Rule},
+	staking::{self, StakingGovernance, StakingInit},
+	Holder,
+};
 use pallet_kernel::GenesisModule;
 use polkadot_sdk::{
 	sp_consensus_aura::sr25519::AuthorityId as AuraId,
@@ -21,19 +28,79 @@ const ENDOWMENT: u128 = 1_000_000 * UNIT;
 /// `balance` module tokens of each endowed dev account.
 const MODULE_ENDOWMENT: TokenBalance = 1_000_000;
 
-/// The standard process modules, in deploy order (so their ids are 0, 1, ...).
+/// How hard it is to change what governance holds. Periods are in blocks and short, for
+/// development networks; a production chain would count in days.
+pub mod rules {
+	use super::Rule;
+
+	/// The constitution (upgrading `balance` or `democracy` itself): 90 % of the votes cast,
+	/// with half of all tokens voting.
+	pub const CONSTITUTION: Rule = Rule {
+		approval_percent: 90,
+		min_turnout_percent: 50,
+		voting_period: 10,
+		enactment_delay: 2,
+	};
+	/// Ordinary decisions (parameters, slashing, upgrading `staking`): a simple majority with a
+	/// tenth of all tokens voting.
+	pub const MAJORITY: Rule = Rule {
+		approval_percent: 50,
+		min_turnout_percent: 10,
+		voting_period: 5,
+		enactment_delay: 1,
+	};
+}
+
+/// Blocks between `staking::unbond` and `withdraw`.
+const UNBONDING_DELAY: u64 = 20;
+
+/// The standard process modules, in deploy order, so their ids are `democracy` 0, `balance` 1,
+/// `staking` 2. `balance` and `staking` hand their capabilities to `democracy` at init.
 pub fn standard_modules(
 	deployer: &AccountId,
 	endowed: &[AccountId],
 ) -> Vec<GenesisModule<AccountId>> {
 	let endowments: Vec<(Holder, TokenBalance)> =
 		endowed.iter().map(|who| (Holder::Account(who.clone().into()), MODULE_ENDOWMENT)).collect();
-	vec![GenesisModule {
-		name: module_interfaces::balance::NAME.to_string(),
-		code: kernel_modules::BALANCE.to_vec(),
-		params: endowments.encode(),
+	let module = |name: &str, code: &[u8], params: Vec<u8>| GenesisModule {
+		name: name.to_string(),
+		code: code.to_vec(),
+		params,
 		deployer: deployer.clone(),
-	}]
+	};
+	vec![
+		module(
+			democracy::NAME,
+			kernel_modules::DEMOCRACY,
+			DemocracyInit { self_upgrade: Some(rules::CONSTITUTION) }.encode(),
+		),
+		module(
+			balance::NAME,
+			kernel_modules::BALANCE,
+			BalanceInit {
+				endowments,
+				governance: Some(BalanceGovernance {
+					democracy: democracy::NAME.into(),
+					upgrade: rules::CONSTITUTION,
+					parameters: rules::MAJORITY,
+				}),
+			}
+			.encode(),
+		),
+		module(
+			staking::NAME,
+			kernel_modules::STAKING,
+			StakingInit {
+				unbonding_delay: UNBONDING_DELAY,
+				governance: Some(StakingGovernance {
+					democracy: democracy::NAME.into(),
+					upgrade: rules::MAJORITY,
+					slash: rules::MAJORITY,
+				}),
+			}
+			.encode(),
+		),
+	]
 }
 
 fn genesis(
@@ -85,11 +152,28 @@ pub fn local_testnet() -> serde_json::Value {
 	)
 }
 
+/// Name of the three-validator preset, used by the execution-engine tests (`--chain local3`).
+pub const LOCAL_THREE_PRESET: &str = "local_three";
+
+/// Three validators (Alice, Bob, Charlie), each able to run an execution engine.
+pub fn local_three() -> serde_json::Value {
+	genesis(
+		vec![
+			authority((Sr25519Keyring::Alice, Ed25519Keyring::Alice)),
+			authority((Sr25519Keyring::Bob, Ed25519Keyring::Bob)),
+			authority((Sr25519Keyring::Charlie, Ed25519Keyring::Charlie)),
+		],
+		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
+		Sr25519Keyring::Alice.to_account_id(),
+	)
+}
+
 /// The preset `id` as JSON.
 pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	let patch = match id.as_ref() {
 		sp_genesis_builder::DEV_RUNTIME_PRESET => development(),
 		sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET => local_testnet(),
+		LOCAL_THREE_PRESET => local_three(),
 		_ => return None,
 	};
 	Some(
@@ -104,5 +188,6 @@ pub fn preset_names() -> Vec<PresetId> {
 	vec![
 		PresetId::from(sp_genesis_builder::DEV_RUNTIME_PRESET),
 		PresetId::from(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET),
+		PresetId::from(LOCAL_THREE_PRESET),
 	]
 }

@@ -43,12 +43,12 @@ test('a malformed extrinsic is rejected by the RPC', async () => {
 
 test("invoking someone else's capability fails with NotHolder and leaves it in place", async () => {
   const request = k.encode(api, 'BalanceCap', { Slashable: { account: alice.address, amount: 10 } });
-  const granted = await k.call(api, alice, { module: 'balance', fn: 'total_issuance', requests: [{ module: 0, data: request }] });
+  const granted = await k.call(api, alice, { module: 'balance', fn: 'total_issuance', requests: [{ module: 'balance', data: request }] });
   const minted = granted.events.find((e) => api.events.kernel.CapabilityMinted.is(e));
   const cap = minted.data.id.toBigInt();
 
   await assert.rejects(
-    k.invoke(api, bob, { cap, fn: 'slash', params: k.encode(api, 'SlashArgs', { amount: 10, beneficiary: { Account: bob.address } }) }),
+    k.invoke(api, bob, { cap, fn: 'slash', params: k.encode(api, 'BalanceSlashArgs', { amount: 10, beneficiary: { Account: bob.address } }) }),
     (error) => error instanceof k.DispatchFailed && error.section === 'kernel' && error.errorName === 'NotHolder',
   );
   const held = await api.call.kernelApi.capability(cap);

@@ -34,7 +34,7 @@ async function balanceOf(who) {
     },
   });
   assert.ok(report.ok, JSON.stringify(report.error));
-  return api.createType('BalanceAccount', report.output).toJSON();
+  return k.decode(api, 'BalanceAccount', report.output).toJSON();
 }
 
 function heldBy(holder) {
@@ -62,7 +62,9 @@ test('the standard modules are deployed at genesis', async () => {
   const modules = await k.modules(api);
   const balance = modules.find((m) => m.name === 'balance');
   assert.ok(balance, 'balance is deployed');
-  assert.equal(balance.id, 0);
+  assert.equal(balance.id, 1, 'after democracy');
+  const names = modules.map((m) => m.name);
+  assert.deepEqual(names.slice(0, 3), ['democracy', 'balance', 'staking']);
   assert.equal(balance.version, 1);
   assert.ok(balance.exports.includes('ValidateRequest'));
   assert.deepEqual(await balanceOf(alice.address), { free: 1_000_000, locked: 0 });
@@ -89,7 +91,7 @@ test('deploy a module, request a slashable capability and pass it in the same ca
     module: keeper,
     fn: 'keep',
     caps: [{ Request: 0 }],
-    requests: [{ module: 0, data: request }],
+    requests: [{ module: 'balance', data: request }],
   });
   const minted = result.events.find((e) => api.events.kernel.CapabilityMinted.is(e));
   const id = minted.data.id.toBigInt();
@@ -101,15 +103,16 @@ test('deploy a module, request a slashable capability and pass it in the same ca
   const keeperCaps = await heldBy({ Module: keeper });
   const listed = keeperCaps.find((c) => c.id === id);
   assert.ok(listed, 'the runtime API lists the capability under its new holder');
-  assert.deepEqual(listed.creator, { module: 0 });
-  assert.deepEqual(api.createType('BalanceCap', listed.data).toJSON(), { slashable: { account: alice.address, amount: 100 } });
+  assert.deepEqual(listed.creator, { module: await k.moduleId(api, 'balance') });
+  assert.deepEqual(k.decode(api, 'BalanceCap', listed.data).toJSON(), { slashable: { account: alice.address, amount: 100 } });
 });
 
 test('invoke a capability: split returns two, dropping unlocks', async () => {
   const before = await balanceOf(alice.address);
   const request = k.encode(api, 'BalanceCap', { Slashable: { account: alice.address, amount: 50 } });
-  await k.call(api, alice, { module: 'balance', fn: 'total_issuance', requests: [{ module: 0, data: request }] });
-  const [held] = (await heldBy({ Account: alice.address })).filter((c) => c.creator.module === 0);
+  await k.call(api, alice, { module: 'balance', fn: 'total_issuance', requests: [{ module: 'balance', data: request }] });
+  const balanceId = await k.moduleId(api, 'balance');
+  const [held] = (await heldBy({ Account: alice.address })).filter((c) => c.creator.module === balanceId);
   assert.ok(held, 'the unused requested capability stays with Alice');
 
   // Preview, then do it.
@@ -127,7 +130,7 @@ test('invoke a capability: split returns two, dropping unlocks', async () => {
   assert.ok(!mine.some((c) => c.id === held.id), 'the invoked capability is gone');
   const amounts = mine
     .filter((c) => result.caps.includes(c.id))
-    .map((c) => api.createType('BalanceCap', c.data).asSlashable.amount.toNumber())
+    .map((c) => k.decode(api, 'BalanceCap', c.data).asSlashable.amount.toNumber())
     .sort((a, b) => a - b);
   assert.deepEqual(amounts, [20, 30]);
 
@@ -141,7 +144,7 @@ test('the command-line client lists modules and capabilities', async () => {
   const modules = run('modules');
   assert.ok(modules.some((m) => m.name === 'balance'));
   const shown = run('module', 'balance');
-  assert.equal(shown.id, 0);
+  assert.equal(shown.id, 1);
   const caps = run('caps', 'module:keeper');
   assert.ok(caps.length >= 3, 'keeper holds its system capabilities and the slashable one');
   const encoded = run('encode', '(ModuleHolder,u128)', '[{"Account":"//Bob"},5]');

@@ -40,7 +40,7 @@ test('both validators author and finalize blocks', async () => {
 test('a capability invoked through one node is seen on the other', async () => {
   const [viaAlice, viaBob] = apis;
   const request = k.encode(viaAlice, 'BalanceCap', { Slashable: { account: alice.address, amount: 40 } });
-  const granted = await k.call(viaAlice, alice, { module: 'balance', fn: 'total_issuance', requests: [{ module: 0, data: request }] });
+  const granted = await k.call(viaAlice, alice, { module: 'balance', fn: 'total_issuance', requests: [{ module: 'balance', data: request }] });
   const cap = granted.events.find((e) => viaAlice.events.kernel.CapabilityMinted.is(e)).data.id.toBigInt();
 
   const split = await k.invoke(viaAlice, alice, { cap, fn: 'split', params: k.encode(viaAlice, 'u128', 15) });

@@ -6,6 +6,14 @@
 //! to, say, `staking`. Whoever holds it may slash (or spend) up to that amount, and gets the
 //! remainder back as a new capability. Dropping the capability unlocks what it still covers.
 //!
+//! With governance configured, `init` hands the module's `upgradable` capability (the
+//! constitution) and a `Parameters` capability to `democracy`, each under its own rule.
+//!
+//! Built twice: as `module_balance` (revision 1) and, with the `v2` feature, as
+//! `module_balance_v2` (revision 2), the upgrade target of the governance tests. Both keep
+//! capabilities minted by earlier versions valid: a slashable capability means the same thing
+//! after the upgrade, so `invoke` does not look at `creator_version`.
+//!
 //! The interface (function names, types) is in `module_interfaces::balance`.
 
 #![no_std]
@@ -13,9 +21,19 @@
 extern crate alloc;
 
 use kernel_sdk::prelude::*;
-use module_interfaces::balance::{
-	function as f, Account, Balance, BalanceCap, Endowments, Event, SlashArgs,
+use module_interfaces::{
+	balance::{
+		function as f, Account, Balance, BalanceCap, BalanceGovernance, BalanceInit, Event,
+		Parameters, SlashArgs,
+	},
+	democracy::{self, PushArgs},
 };
+
+/// Which revision of the code this is.
+#[cfg(not(feature = "v2"))]
+const REVISION: u32 = 1;
+#[cfg(feature = "v2")]
+const REVISION: u32 = 2;
 
 /// The module.
 pub struct BalanceModule;
@@ -24,17 +42,23 @@ pub struct BalanceModule;
 const ACCOUNTS: Map<Holder, Account> = Map::new(b"acct/");
 /// All tokens in existence.
 const TOTAL_ISSUANCE: Value<Balance> = Value::new(b"total");
-/// The module's own `system::upgradable` and `system::destroy`, kept for governance to take.
+/// Parameters governance may change.
+const PARAMETERS: Value<Parameters> = Value::new(b"params");
+/// Without governance: the module's own `system::upgradable` and `system::destroy`, kept.
 const SYSTEM_CAPS: Value<(Cap, Cap)> = Value::new(b"system");
 
 impl Module for BalanceModule {
 	fn init(init: Init) -> Result<Output> {
-		let endowments: Endowments = if init.params.is_empty() { Vec::new() } else { init.args()? };
-		for (who, amount) in endowments {
+		let args: BalanceInit =
+			if init.params.is_empty() { Default::default() } else { init.args()? };
+		for (who, amount) in args.endowments {
 			ACCOUNTS.mutate(&who, |account| account.free = account.free.saturating_add(amount));
 			TOTAL_ISSUANCE.mutate(|total| *total = total.saturating_add(amount));
 		}
-		SYSTEM_CAPS.set(&(init.upgradable, init.destroy));
+		match args.governance {
+			Some(governance) => hand_to_democracy(governance, init.upgradable, init.destroy)?,
+			None => SYSTEM_CAPS.set(&(init.upgradable, init.destroy)),
+		}
 		Ok(Output::none())
 	}
 
@@ -43,7 +67,9 @@ impl Module for BalanceModule {
 			f::TRANSFER => {
 				let (to, amount): (Holder, Balance) = call.args()?;
 				let from = env::caller().ok_or(Error::BadOrigin)?;
-				debit_free(&from, amount)?;
+				let fee = PARAMETERS.get_or_default().transfer_fee;
+				debit_free(&from, amount.checked_add(fee).ok_or(Error::Msg("amount overflows"))?)?;
+				TOTAL_ISSUANCE.mutate(|t| *t = t.saturating_sub(fee));
 				credit(&to, amount);
 				env::emit(&Event::Transferred { from, to, amount });
 				Ok(Output::none())
@@ -52,11 +78,19 @@ impl Module for BalanceModule {
 				let who: Holder = call.args()?;
 				Ok(Output::value(&ACCOUNTS.get_or_default(&who)))
 			},
+			f::ACCOUNTS => {
+				let holders: Vec<Holder> = call.args()?;
+				let accounts: Vec<Account> =
+					holders.iter().map(|h| ACCOUNTS.get_or_default(h)).collect();
+				Ok(Output::value(&accounts))
+			},
 			f::TOTAL_ISSUANCE => Ok(Output::value(&TOTAL_ISSUANCE.get_or_default())),
 			f::DESCRIBE => {
 				let id: CapId = call.args()?;
 				Ok(Output::value(&describe(Cap::from_id(id))))
 			},
+			f::PARAMETERS => Ok(Output::value(&PARAMETERS.get_or_default())),
+			f::REVISION => Ok(Output::value(&REVISION)),
 			_ => Err(Error::UnknownFunction),
 		}
 	}
@@ -104,13 +138,19 @@ impl Module for BalanceModule {
 				});
 				Ok(residual(BalanceCap::Transferable { account, amount: rest }))
 			},
+			(f::SET_PARAMETERS, BalanceCap::Parameters) => {
+				let parameters: Parameters = call.args()?;
+				PARAMETERS.set(&parameters);
+				env::emit(&Event::ParametersSet(parameters));
+				Ok(Output::none().with_cap(Cap::mint(&BalanceCap::Parameters)))
+			},
 			_ => Err(Error::UnknownFunction),
 		}
 	}
 
 	fn validate_request(request: Request) -> Result<Vec<u8>> {
 		let cap: BalanceCap = request.data()?;
-		if cap.account() != &request.signer {
+		if cap.account() != Some(&request.signer) {
 			return Err(Error::Msg("a request may only lock the signer's own funds"));
 		}
 		if cap.amount() == 0 {
@@ -125,15 +165,37 @@ impl Module for BalanceModule {
 
 	fn on_drop(dropped: Dropped) -> Result<()> {
 		let cap: BalanceCap = dropped.data()?;
-		let (account, amount) = (*cap.account(), cap.amount());
+		let Some(&account) = cap.account() else { return Ok(()) };
+		let amount = cap.amount();
 		debit_locked(&account, amount)?;
 		credit(&Holder::Account(account), amount);
 		env::emit(&Event::Unlocked { account, amount });
 		Ok(())
 	}
+
+	fn migrate(migration: Migration) -> Result<()> {
+		// Storage and capability data keep their layout across revisions: nothing to convert.
+		env::emit(&Event::Migrated { from_version: migration.from_version });
+		Ok(())
+	}
 }
 
-kernel_sdk::entry_points!(BalanceModule: init, call, invoke, validate_request, on_drop);
+kernel_sdk::entry_points!(BalanceModule: init, call, invoke, validate_request, on_drop, migrate);
+
+/// Pushes the constitution (`upgradable`) and the `Parameters` capability to democracy, each
+/// under its rule, and drops `destroy`: governed, `balance` is permanent.
+fn hand_to_democracy(governance: BalanceGovernance, upgradable: Cap, destroy: Cap) -> Result<()> {
+	let name = core::str::from_utf8(&governance.democracy).map_err(|_| Error::Decode)?;
+	let democracy = env::lookup(name).ok_or(Error::Msg("democracy module not found"))?;
+	let push = |cap: Cap, rule, label: &[u8]| {
+		let args = PushArgs { rule, label: label.to_vec() };
+		kernel_sdk::call_module(democracy, democracy::function::PUSH, &args, vec![cap])
+	};
+	push(upgradable, governance.upgrade, b"balance: upgrade")?;
+	push(Cap::mint(&BalanceCap::Parameters), governance.parameters, b"balance: parameters")?;
+	destroy.drop_capability()?;
+	Ok(())
+}
 
 fn credit(who: &Holder, amount: Balance) {
 	ACCOUNTS.mutate(who, |a| a.free = a.free.saturating_add(amount));

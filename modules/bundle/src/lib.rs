@@ -8,5 +8,18 @@
 /// `balance`: the token ledger with slashable and transferable capabilities.
 pub const BALANCE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/balance.wasm"));
 
+/// Revision 2 of `balance` (same source, `v2` feature): the upgrade target of the governance
+/// tests and walkthrough.
+pub const BALANCE_V2: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/balance_v2.wasm"));
+
+/// `democracy`: governs capabilities, each under its own rule.
+pub const DEMOCRACY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/democracy.wasm"));
+
+/// `staking`: bonds `balance::slashable` capabilities; slashes decided by governance.
+pub const STAKING: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/staking.wasm"));
+
+/// `secret-sharing`: the key-management service run by execution engines.
+pub const SECRET_SHARING: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/secret_sharing.wasm"));
+
 /// `tester`: exercises every kernel rule; for tests and benchmarks only.
 pub const TESTER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/tester.wasm"));

@@ -224,7 +224,8 @@ bytesOptions(
       .description('run a call, invoke or drop on a copy of the state and show output, weight and capability flow')
       .argument('<kind>', 'call | invoke | drop')
       .argument('<target>', 'module (for call) or capability id')
-      .argument('[function]', 'function name'),
+      .argument('[function]', 'function name')
+      .option('--decode <type>', 'decode the output as this SCALE type'),
   ),
 ).action(
   withApi(async (api, pair, kind, target, fn, opts) => {
@@ -237,7 +238,9 @@ bytesOptions(
       drop: async () => ({ Drop: { cap: BigInt(target) } }),
     };
     if (!calls[kind]) throw new Error('kind must be call, invoke or drop');
-    return k.dryRun(api, pair.address, await calls[kind](), weightLimit() ?? null);
+    const report = await k.dryRun(api, pair.address, await calls[kind](), weightLimit() ?? null);
+    if (opts.decode && report.ok) report.decoded = k.decode(api, opts.decode, report.output).toHuman();
+    return report;
   }),
 );
 

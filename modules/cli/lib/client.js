@@ -6,27 +6,54 @@
 
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
-import { hexToU8a, isHex, u8aToHex, stringToU8a } from '@polkadot/util';
+import { hexToString, hexToU8a, isHex, u8aToHex, stringToU8a } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
-/** SCALE types of the standard modules' interfaces (see modules/interfaces). */
+/**
+ * SCALE types of the standard modules' interfaces (see modules/interfaces), named with a module
+ * prefix so they never shadow the runtime's own types.
+ */
 export const moduleTypes = {
   ModuleHolder: { _enum: { Account: 'AccountId32', Module: 'u32' } },
   BalanceCap: {
     _enum: {
       Slashable: { account: 'AccountId32', amount: 'u128' },
       Transferable: { account: 'AccountId32', amount: 'u128' },
+      Parameters: 'Null',
     },
   },
-  SlashArgs: { amount: 'u128', beneficiary: 'Option<ModuleHolder>' },
+  BalanceSlashArgs: { amount: 'u128', beneficiary: 'Option<ModuleHolder>' },
   BalanceAccount: { free: 'u128', locked: 'u128' },
-  Endowments: 'Vec<(ModuleHolder, u128)>',
-  SystemCapData: { _enum: { Upgradable: 'u32', Destroy: 'u32' } },
-  CodeSource: { _enum: { Code: 'Bytes', Hash: '[u8; 32]' } },
-  UpgradeParams: { code: 'CodeSource', migrate_params: 'Bytes' },
+  BalanceParameters: { transfer_fee: 'u128' },
+  BalanceGovernance: { democracy: 'Bytes', upgrade: 'DemocracyRule', parameters: 'DemocracyRule' },
+  BalanceInit: { endowments: 'Vec<(ModuleHolder, u128)>', governance: 'Option<BalanceGovernance>' },
+  DemocracyRule: { approval_percent: 'u8', min_turnout_percent: 'u8', voting_period: 'u64', enactment_delay: 'u64' },
+  DemocracyAction: { _enum: { Invoke: { function: 'Bytes', params: 'Bytes' }, SetRule: 'DemocracyRule' } },
+  DemocracyPushArgs: { rule: 'DemocracyRule', label: 'Bytes' },
+  DemocracyProposeArgs: { governed: 'u32', action: 'DemocracyAction' },
+  DemocracyVoteArgs: { proposal: 'u32', aye: 'bool' },
+  DemocracyStatus: {
+    _enum: { Voting: 'Null', Approved: { enact_at: 'u64' }, Rejected: 'Null', Enacted: 'Null', Failed: { code: 'u32' } },
+  },
+  DemocracyProposal: {
+    governed: 'u32',
+    action: 'DemocracyAction',
+    proposer: 'AccountId32',
+    ends: 'u64',
+    status: 'DemocracyStatus',
+    ayes: 'u128',
+    nays: 'u128',
+    total_issuance: 'u128',
+  },
+  DemocracyGoverned: { cap: 'Option<u64>', rule: 'DemocracyRule', label: 'Bytes', pusher: 'ModuleHolder' },
+  StakingStake: { amount: 'u128', cap: 'u64', unbonding_at: 'Option<u64>' },
+  StakingSlashOrder: { account: 'AccountId32', amount: 'u128' },
+  KernelSystemCap: { _enum: { Upgradable: 'u32', Destroy: 'u32' } },
+  KernelCodeSource: { _enum: { Code: 'Bytes', Hash: '[u8; 32]' } },
+  KernelUpgradeParams: { code: 'KernelCodeSource', migrate_params: 'Bytes' },
 };
 
 /** A weight limit large enough for ordinary calls: 0.5 s and 5 MiB of proof. */
@@ -62,6 +89,11 @@ export function resolveAccounts(value) {
 /** SCALE-encodes `value` as `type` (a runtime or module type, e.g. `(ModuleHolder,u128)`). */
 export function encode(api, type, value) {
   return u8aToHex(api.createType(type, resolveAccounts(value)).toU8a());
+}
+
+/** Decodes SCALE `bytes` (hex or bytes) as `type`. */
+export function decode(api, type, bytes) {
+  return api.createType(type, typeof bytes === 'string' ? hexToU8a(bytes) : bytes);
 }
 
 /** Hex bytes from a `0x` string, a file (`@path`) or SCALE (`type` + JSON value). */
@@ -150,8 +182,11 @@ export function kernelEvents(api, events) {
   return events.filter((e) => e.section === 'kernel').map((e) => ({ method: e.method, data: e.data.toHuman() }));
 }
 
-function requestsArg(requests = []) {
-  return requests.map(({ module, data }) => ({ module, data }));
+/** Requests with their module given by id or name, as the kernel takes them. */
+async function requestsArg(api, requests = []) {
+  const resolved = [];
+  for (const { module, data } of requests) resolved.push({ module: await moduleId(api, module), data });
+  return resolved;
 }
 
 /** Picks a weight limit: the given one, or twice what a dry run needs. */
@@ -172,9 +207,10 @@ async function weightFor(api, origin, dryRunCall, weightLimit) {
 /** Deploys `code` (bytes) as `name`. Returns the new module id with the submission result. */
 export async function deploy(api, pair, { code, name, params = '0x', caps = [], requests = [], weightLimit }) {
   const codeHex = typeof code === 'string' ? code : u8aToHex(code);
-  const dryRunCall = { Deploy: { code: codeHex, name: text(name), params, caps, requests: requestsArg(requests) } };
+  const reqs = await requestsArg(api, requests);
+  const dryRunCall = { Deploy: { code: codeHex, name: text(name), params, caps, requests: reqs } };
   const limit = await weightFor(api, pair.address, dryRunCall, weightLimit);
-  const result = await submit(api, pair, api.tx.kernel.deploy(codeHex, name, params, caps, requestsArg(requests), limit));
+  const result = await submit(api, pair, api.tx.kernel.deploy(codeHex, name, params, caps, reqs, limit));
   const deployed = result.events.find((e) => api.events.kernel.ModuleDeployed.is(e));
   return { ...result, module: deployed.data.module.toNumber() };
 }
@@ -182,16 +218,18 @@ export async function deploy(api, pair, { code, name, params = '0x', caps = [], 
 /** Calls `fn` of `module` (id or name). */
 export async function call(api, pair, { module, fn, params = '0x', caps = [], requests = [], weightLimit }) {
   const id = await moduleId(api, module);
-  const dryRunCall = { Call: { module: id, function: text(fn), params, caps, requests: requestsArg(requests) } };
+  const reqs = await requestsArg(api, requests);
+  const dryRunCall = { Call: { module: id, function: text(fn), params, caps, requests: reqs } };
   const limit = await weightFor(api, pair.address, dryRunCall, weightLimit);
-  return submit(api, pair, api.tx.kernel.call(id, fn, params, caps, requestsArg(requests), limit));
+  return submit(api, pair, api.tx.kernel.call(id, fn, params, caps, reqs, limit));
 }
 
 /** Invokes capability `cap` with `fn`. */
 export async function invoke(api, pair, { cap, fn, params = '0x', caps = [], requests = [], weightLimit }) {
-  const dryRunCall = { Invoke: { cap, function: text(fn), params, caps, requests: requestsArg(requests) } };
+  const reqs = await requestsArg(api, requests);
+  const dryRunCall = { Invoke: { cap, function: text(fn), params, caps, requests: reqs } };
   const limit = await weightFor(api, pair.address, dryRunCall, weightLimit);
-  return submit(api, pair, api.tx.kernel.invoke(cap, fn, params, caps, requestsArg(requests), limit));
+  return submit(api, pair, api.tx.kernel.invoke(cap, fn, params, caps, reqs, limit));
 }
 
 /** Drops capability `cap`. */
@@ -209,7 +247,8 @@ export function giveCapability(api, pair, { cap, to }) {
 export async function uploadCode(api, pair, code) {
   const result = await submit(api, pair, api.tx.kernel.uploadCode(typeof code === 'string' ? code : u8aToHex(code)));
   const uploaded = result.events.find((e) => api.events.kernel.CodeUploaded.is(e));
-  return { ...result, hash: uploaded.data.hash.toHex() };
+  // Positional: every codec value has a `hash` getter of its own, which would shadow the field.
+  return { ...result, hash: uploaded.data[0].toHex() };
 }
 
 /** Capabilities held by `holder` (`{ Account }` or `{ Module }`), all pages. */
@@ -245,6 +284,21 @@ export async function moduleInfo(api, idOrName) {
 function summary(module) {
   const json = module.toJSON();
   return { ...json, name: module.name.toUtf8() };
+}
+
+/**
+ * Calls a module's public function on a copy of the state and decodes the output as `type`:
+ * a read that needs no transaction. Throws if the call fails.
+ */
+export async function query(api, origin, { module, fn, params = '0x', type }) {
+  const report = await dryRun(api, origin, {
+    Call: { module: await moduleId(api, module), function: text(fn), params, caps: [], requests: [] },
+  });
+  if (!report.ok) {
+    const why = report.revertData ? hexToString(report.revertData) : `${report.error.section}.${report.error.name}`;
+    throw new Error(`${module}.${fn} failed: ${why}`);
+  }
+  return type ? decode(api, type, report.output) : report.output;
 }
 
 /** Dry-runs a `DryRunCall` as `origin`; returns a JSON-friendly report. */

@@ -4,8 +4,11 @@
 //! | --- | --- | --- |
 //! | `transfer` | `(Holder, Balance)` to, amount | nothing |
 //! | `account` | `Holder` | [`Account`] |
+//! | `accounts` | `Vec<Holder>` | `Vec<Account>` |
 //! | `total_issuance` | nothing | `Balance` |
 //! | `describe` | `CapId` of a capability it created | `Option<BalanceCap>` |
+//! | `parameters` | nothing | [`Parameters`] |
+//! | `revision` | nothing | `u32`: 1, or 2 for the upgraded code (`module_balance_v2`) |
 //!
 //! Capabilities (data [`BalanceCap`]), requested by users (which locks the amount) and invoked:
 //!
@@ -14,8 +17,13 @@
 //! | `Slashable` | `slash` | [`SlashArgs`] | removes `amount` of the locked funds; returns the remainder as a new `Slashable` |
 //! | `Slashable` | `split` | `Balance` | returns two `Slashable`s: the given amount and the rest |
 //! | `Transferable` | `transfer` | `(Holder, Balance)` | pays from the locked funds; returns the remainder as a new `Transferable` |
+//! | `Parameters` | `set_parameters` | [`Parameters`] | replaces the parameters; returns a fresh `Parameters` |
 //!
-//! Dropping either capability unlocks what it still covers.
+//! Dropping a `Slashable` or `Transferable` capability unlocks what it still covers.
+//!
+//! With governance configured (see [`BalanceInit`]), `init` pushes `balance`'s `upgradable`
+//! capability (the constitution) and its `Parameters` capability to `democracy`, each under its
+//! own rule, and drops `destroy`: `balance` can then be changed only by votes.
 
 use crate::{AccountId, Holder};
 use codec::{Decode, Encode};
@@ -32,6 +40,8 @@ pub mod function {
 	pub const TRANSFER: &str = "transfer";
 	/// Public: an account's free and locked balance.
 	pub const ACCOUNT: &str = "account";
+	/// Public: several holders' balances at once (`Vec<Holder>` → `Vec<Account>`).
+	pub const ACCOUNTS: &str = "accounts";
 	/// Public: all tokens in existence.
 	pub const TOTAL_ISSUANCE: &str = "total_issuance";
 	/// Public: what a capability minted by `balance` stands for.
@@ -40,6 +50,12 @@ pub mod function {
 	pub const SLASH: &str = "slash";
 	/// Capability `Slashable`: split in two.
 	pub const SPLIT: &str = "split";
+	/// Public: the current parameters.
+	pub const PARAMETERS: &str = "parameters";
+	/// Capability `Parameters`: replace the parameters.
+	pub const SET_PARAMETERS: &str = "set_parameters";
+	/// Public: which revision of the code runs.
+	pub const REVISION: &str = "revision";
 }
 
 /// The data of a capability minted by `balance`.
@@ -59,26 +75,37 @@ pub enum BalanceCap {
 		/// How much.
 		amount: Balance,
 	},
+	/// May change the module's [`Parameters`] (held by governance).
+	Parameters,
 }
 
 impl BalanceCap {
-	/// The account whose funds it covers.
-	pub fn account(&self) -> &AccountId {
+	/// The account whose funds it covers, if it covers funds.
+	pub fn account(&self) -> Option<&AccountId> {
 		match self {
 			BalanceCap::Slashable { account, .. } | BalanceCap::Transferable { account, .. } => {
-				account
+				Some(account)
 			},
+			BalanceCap::Parameters => None,
 		}
 	}
 
-	/// The amount it covers.
+	/// The amount it covers (0 for `Parameters`).
 	pub fn amount(&self) -> Balance {
 		match self {
 			BalanceCap::Slashable { amount, .. } | BalanceCap::Transferable { amount, .. } => {
 				*amount
 			},
+			BalanceCap::Parameters => 0,
 		}
 	}
+}
+
+/// Parameters governance may change.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Parameters {
+	/// Tokens burnt on every `transfer`, on top of the amount.
+	pub transfer_fee: Balance,
 }
 
 /// Parameters of `slash`.
@@ -99,8 +126,25 @@ pub struct Account {
 	pub locked: Balance,
 }
 
-/// Parameters of `init`: the initial endowments.
-pub type Endowments = alloc::vec::Vec<(Holder, Balance)>;
+/// Parameters of `init`.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, Default)]
+pub struct BalanceInit {
+	/// Initial holdings.
+	pub endowments: alloc::vec::Vec<(Holder, Balance)>,
+	/// Where to push the module's capabilities, if governed.
+	pub governance: Option<BalanceGovernance>,
+}
+
+/// How `balance` is governed.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+pub struct BalanceGovernance {
+	/// The democracy module's name.
+	pub democracy: alloc::vec::Vec<u8>,
+	/// Rule for upgrading `balance`: the constitution.
+	pub upgrade: crate::democracy::Rule,
+	/// Rule for changing its [`Parameters`].
+	pub parameters: crate::democracy::Rule,
+}
 
 /// Events (`Kernel::ModuleEvent` data).
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
@@ -136,5 +180,12 @@ pub enum Event {
 		amount: Balance,
 		/// Who received them (`None`: burnt).
 		beneficiary: Option<Holder>,
+	},
+	/// The parameters changed.
+	ParametersSet(Parameters),
+	/// The code was upgraded from `from_version`; balances and capabilities carry over.
+	Migrated {
+		/// The version before.
+		from_version: u32,
 	},
 }

@@ -10,6 +10,9 @@
 extern crate alloc;
 
 pub mod balance;
+pub mod democracy;
+pub mod secret_sharing;
+pub mod staking;
 pub mod tester;
 
 pub use kernel_primitives::{AccountIdBytes as AccountId, CapId, ModuleId};

@@ -1,5 +1,11 @@
 //! `tester`: a module that exercises every kernel rule on request, for the kernel's tests and
 //! benchmarks. Not deployed on real chains.
+//!
+//! Off-chain, on engines that run it: `on_state_change` counts its runs in a secret and
+//! submits `emit(ENGINE_EVENT)` signed by the engine; `on_http_request` answers
+//! `/echo` (the body back), `GET|PUT /secret/{key}`, `/write` (tries to write state),
+//! `/submit` (submits `emit(body)`), `/fetch` (fetches the URL in the body), `/whoami` (the
+//! engine's account) and `/fail`.
 
 use crate::{CapId, ModuleId};
 use alloc::vec::Vec;
@@ -48,6 +54,10 @@ pub mod function {
 	pub const STATS: &str = "stats";
 	/// `u32` iterations of a busy loop (benchmarks).
 	pub const BURN: &str = "burn";
+	/// `Vec<AccountId>`: names the engines the module trusts.
+	pub const TRUST: &str = "trust";
+	/// Calls an off-chain host function on chain (which traps).
+	pub const OFFCHAIN_ON_CHAIN: &str = "offchain_on_chain";
 
 	/// Capability: returns its data.
 	pub const ECHO: &str = "echo";
@@ -108,6 +118,11 @@ pub struct Outcome {
 	/// Capabilities received (now kept by `tester`).
 	pub caps: Vec<CapId>,
 }
+
+/// Secret key under which `on_state_change` counts its runs on an engine (SCALE `u32`).
+pub const STATE_CHANGE_COUNT: &[u8] = b"state-change-count";
+/// Data of the event `tester` asks the engine to emit from `on_state_change`.
+pub const ENGINE_EVENT: &[u8] = b"from-engine";
 
 /// What `tester` has observed.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, Default)]

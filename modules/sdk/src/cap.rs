@@ -22,6 +22,21 @@ use kernel_primitives::{
 #[derive(Debug, PartialEq, Eq, Encode, Decode)]
 pub struct Cap(CapId);
 
+/// Parameters that are already SCALE-encoded (for example stored by a governance proposal):
+/// passed through as they are, without another length prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Encoded<'a>(pub &'a [u8]);
+
+impl Encode for Encoded<'_> {
+	fn size_hint(&self) -> usize {
+		self.0.len()
+	}
+
+	fn encode_to<O: codec::Output + ?Sized>(&self, dest: &mut O) {
+		dest.write(self.0)
+	}
+}
+
 /// What the kernel records about a capability (see `cap_inspect`).
 pub type CapInfo = kernel_primitives::Capability<crate::AccountId, Vec<u8>>;
 

@@ -7,7 +7,11 @@
 use crate::{cap::Cap, env, host, AccountId, CapId, Error, Holder, Result, Version};
 use alloc::{string::String, vec::Vec};
 use codec::{Decode, Encode};
-use kernel_primitives::{abi::RETURN_FLAG_REVERT, envelope as raw};
+use kernel_primitives::{
+	abi::RETURN_FLAG_REVERT,
+	envelope as raw,
+	offchain::{HttpRequest, HttpResponse},
+};
 
 /// A process module. Implement the entries you need and list them in
 /// [`entry_points!`](crate::entry_points); `init` and `call` are required.
@@ -48,6 +52,20 @@ pub trait Module {
 	fn on_block(block: Block) -> Result<()> {
 		let _ = block;
 		Ok(())
+	}
+
+	/// Off-chain: runs on each execution engine that runs this module, once per block in which
+	/// the module's state changed. State is read-only; see [`crate::offchain`].
+	fn on_state_change(change: StateChange) -> Result<()> {
+		let _ = change;
+		Ok(())
+	}
+
+	/// Off-chain: answers an HTTP request to `/modules/{module}/{path}` on an execution engine.
+	/// State is read-only; see [`crate::offchain`]. An error becomes a `500` response.
+	fn on_http_request(request: HttpRequest) -> Result<HttpResponse> {
+		let _ = request;
+		Ok(HttpResponse::new(404, "not found"))
 	}
 }
 
@@ -233,6 +251,9 @@ impl Output {
 	}
 }
 
+/// What `on_state_change` receives.
+pub type StateChange = kernel_primitives::offchain::StateChangeInput;
+
 /// Ends the frame successfully with `output`.
 pub fn finish(output: Output) -> ! {
 	let raw =
@@ -336,4 +357,16 @@ pub fn run_migrate<M: Module>() {
 pub fn run_on_block<M: Module>() {
 	let input: raw::BlockInput = decode_input();
 	conclude(M::on_block(Block { number: input.block_number }).map(|()| Output::none()))
+}
+
+/// Runs `M::on_state_change`.
+pub fn run_on_state_change<M: Module>() {
+	let input: StateChange = decode_input();
+	conclude(M::on_state_change(input).map(|()| Output::none()))
+}
+
+/// Runs `M::on_http_request`.
+pub fn run_on_http_request<M: Module>() {
+	let input: HttpRequest = decode_input();
+	conclude(M::on_http_request(input).map(|response| Output::value(&response)))
 }

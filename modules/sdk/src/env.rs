@@ -137,3 +137,22 @@ pub fn lookup(name: &str) -> Option<ModuleId> {
 	};
 	check(raw).ok().map(|()| u32::from_le_bytes(id))
 }
+
+/// Names the engines this module trusts to run its off-chain entry points. On-chain only.
+pub fn trust_engines(engines: &[AccountId]) -> core::result::Result<(), CallError> {
+	let encoded = engines.encode();
+	// SAFETY: the pointer and length describe `encoded`.
+	check(unsafe { host::trust_engines(encoded.as_ptr() as u32, encoded.len() as u32) })
+}
+
+/// A registered engine's endpoint and key.
+pub fn engine_info(
+	account: &AccountId,
+) -> Option<kernel_primitives::offchain::EngineInfo<Vec<u8>>> {
+	// SAFETY: `account` is 32 bytes; the host writes within the buffer it is given.
+	let bytes = with_output(128, |ptr, len| unsafe {
+		host::engine_info(account.as_ptr() as u32, ptr, len)
+	})
+	.ok()?;
+	Option::decode(&mut &bytes[..]).ok().flatten()
+}

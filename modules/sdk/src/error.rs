@@ -111,6 +111,7 @@ fn return_code_name(code: ReturnCode) -> &'static str {
 		ReturnCode::TooManyCapabilities => "too many capabilities",
 		ReturnCode::InvalidSignature => "invalid signature",
 		ReturnCode::NotAllowed => "not allowed",
+		ReturnCode::Unavailable => "unavailable",
 	}
 }
 

@@ -53,19 +53,23 @@ pub mod cap;
 pub mod entry;
 pub mod env;
 pub mod error;
+pub mod offchain;
 pub mod storage;
 
 mod host;
 #[cfg(target_arch = "wasm32")]
 mod rt;
 
-pub use cap::{call_module, call_module_with_fuel, Cap, CapInfo, Reply};
+pub use cap::{call_module, call_module_with_fuel, Cap, CapInfo, Encoded, Reply};
 pub use codec::{self, Decode, Encode};
-pub use entry::{Block, Call, Dropped, Init, Invocation, Migration, Module, Output, Request};
+pub use entry::{
+	Block, Call, Dropped, Init, Invocation, Migration, Module, Output, Request, StateChange,
+};
 pub use error::{CallError, Error, Failed, Result};
 pub use kernel_primitives::{
 	self as primitives, abi::ReturnCode, AccountIdBytes as AccountId, CapId, ModuleId, Version,
 };
+pub use offchain::{HttpRequest, HttpResponse};
 pub use storage::{Map, Value};
 
 /// An account or a module, as modules see it.
@@ -74,9 +78,9 @@ pub type Holder = kernel_primitives::Holder<AccountId>;
 /// The names a module usually needs.
 pub mod prelude {
 	pub use crate::{
-		call_module, env, storage, AccountId, Block, Call, Cap, CapId, Decode, Dropped, Encode,
-		Error, Holder, Init, Invocation, Map, Migration, Module, ModuleId, Output, Reply, Request,
-		Result, Value,
+		call_module, env, offchain, storage, AccountId, Block, Call, Cap, CapId, Decode, Dropped,
+		Encode, Error, Holder, HttpRequest, HttpResponse, Init, Invocation, Map, Migration, Module,
+		ModuleId, Output, Reply, Request, Result, StateChange, Value,
 	};
 	pub use alloc::{vec, vec::Vec};
 }
@@ -122,6 +126,14 @@ macro_rules! entry_points {
 	(@export $module:ty, on_block) => {
 		#[no_mangle]
 		pub extern "C" fn on_block() { $crate::entry::run_on_block::<$module>() }
+	};
+	(@export $module:ty, on_state_change) => {
+		#[no_mangle]
+		pub extern "C" fn on_state_change() { $crate::entry::run_on_state_change::<$module>() }
+	};
+	(@export $module:ty, on_http_request) => {
+		#[no_mangle]
+		pub extern "C" fn on_http_request() { $crate::entry::run_on_http_request::<$module>() }
 	};
 	(@export $module:ty, allow_reentry) => {
 		/// Marker: this module may be re-entered while on the call stack.

@@ -5,9 +5,10 @@
 
 extern crate alloc;
 
-use kernel_sdk::{prelude::*, CallError, ReturnCode};
+use kernel_sdk::{prelude::*, CallError, Encoded, ReturnCode};
 use module_interfaces::tester::{
-	function as f, CallArgs, InvokeArgs, Outcome, Stats, FAIL_MIGRATION, REJECT, STICKY,
+	function as f, CallArgs, InvokeArgs, Outcome, Stats, ENGINE_EVENT, FAIL_MIGRATION, REJECT,
+	STATE_CHANGE_COUNT, STICKY,
 };
 
 /// The module.
@@ -48,7 +49,7 @@ impl Module for Tester {
 				let args: InvokeArgs = call.args()?;
 				let function = core::str::from_utf8(&args.function).map_err(|_| Error::Decode)?;
 				let result = Cap::from_id(args.cap)
-					.invoke_with_fuel(function, &Raw(args.params), held(args.caps), args.fuel)
+					.invoke_with_fuel(function, &Encoded(&args.params), held(args.caps), args.fuel)
 					.map_err(|failed| failed.error);
 				Ok(Output::value(&outcome(result)))
 			},
@@ -115,7 +116,7 @@ impl Module for Tester {
 			},
 			f::EMIT => {
 				let data: Vec<u8> = call.args()?;
-				env::emit(&Raw(data));
+				env::emit(&Encoded(&data));
 				Ok(Output::none())
 			},
 			f::STATS => Ok(Output::value(&STATS.get_or_default())),
@@ -126,6 +127,15 @@ impl Module for Tester {
 					acc = core::hint::black_box(acc.wrapping_mul(31).wrapping_add(i as u64));
 				}
 				Ok(Output::value(&acc))
+			},
+			f::TRUST => {
+				let engines: Vec<AccountId> = call.args()?;
+				env::trust_engines(&engines)?;
+				Ok(Output::none())
+			},
+			f::OFFCHAIN_ON_CHAIN => {
+				let _ = offchain::secrets::get(b"nope");
+				Ok(Output::none())
 			},
 			_ => Err(Error::UnknownFunction),
 		}
@@ -182,21 +192,64 @@ impl Module for Tester {
 		STATS.mutate(|s| s.ticks += 1);
 		Ok(())
 	}
+
+	fn on_state_change(_change: StateChange) -> Result<()> {
+		let count = offchain::secrets::get(STATE_CHANGE_COUNT)
+			.and_then(|bytes| u32::decode(&mut &bytes[..]).ok())
+			.unwrap_or(0);
+		offchain::secrets::set(STATE_CHANGE_COUNT, &(count + 1).encode())?;
+		offchain::submit_call(env::module_id(), f::EMIT, &ENGINE_EVENT.to_vec())?;
+		Ok(())
+	}
+
+	fn on_http_request(request: HttpRequest) -> Result<HttpResponse> {
+		let path = core::str::from_utf8(&request.path).map_err(|_| Error::Decode)?;
+		let method = request.method.as_slice();
+		if let Some(key) = path.strip_prefix("/secret/") {
+			return Ok(match method {
+				b"PUT" => {
+					offchain::secrets::set(key.as_bytes(), &request.body)?;
+					HttpResponse::new(200, "stored")
+				},
+				_ => match offchain::secrets::get(key.as_bytes()) {
+					Some(value) => HttpResponse::new(200, value),
+					None => HttpResponse::new(404, "no such secret"),
+				},
+			});
+		}
+		match path {
+			"/echo" => Ok(HttpResponse::new(200, request.body)),
+			"/write" => {
+				storage::set(b"offchain", b"write");
+				Ok(HttpResponse::new(200, "written"))
+			},
+			"/submit" => {
+				offchain::submit_call(env::module_id(), f::EMIT, &request.body)?;
+				Ok(HttpResponse::new(202, "submitted"))
+			},
+			"/fetch" => {
+				let fetched = offchain::fetch(&offchain::HttpFetch {
+					method: b"GET".to_vec(),
+					url: request.body,
+					headers: Vec::new(),
+					body: Vec::new(),
+					deadline_ms: 5_000,
+				})?;
+				Ok(HttpResponse::new(fetched.status, fetched.body))
+			},
+			"/whoami" => {
+				Ok(HttpResponse::new(200, offchain::engine_account().unwrap_or_default().to_vec()))
+			},
+			"/fail" => Err(Error::Msg("deliberate failure")),
+			_ => Ok(HttpResponse::new(404, "not found")),
+		}
+	}
 }
 
-kernel_sdk::entry_points!(Tester: init, call, invoke, validate_request, on_drop, migrate, on_block);
-
-/// Bytes passed through without another length prefix.
-struct Raw(Vec<u8>);
-
-impl Encode for Raw {
-	fn size_hint(&self) -> usize {
-		self.0.len()
-	}
-	fn encode_to<O: kernel_sdk::codec::Output + ?Sized>(&self, dest: &mut O) {
-		dest.write(&self.0)
-	}
-}
+kernel_sdk::entry_points!(
+	Tester: init, call, invoke, validate_request, on_drop, migrate, on_block, on_state_change,
+	on_http_request
+);
 
 fn keep(ids: Vec<CapId>) {
 	KEPT.mutate(|kept| kept.extend(ids));
@@ -211,7 +264,7 @@ fn call_with(args: CallArgs) -> core::result::Result<kernel_sdk::Reply, CallErro
 	kernel_sdk::call_module_with_fuel(
 		args.module,
 		function,
-		&Raw(args.params),
+		&Encoded(&args.params),
 		held(args.caps),
 		args.fuel,
 	)

@@ -228,6 +228,32 @@ mod benchmarks {
 		}
 	}
 
+	/// Registering an execution engine.
+	#[benchmark]
+	fn register_engine() {
+		let caller = funded_caller::<T>();
+		let endpoint: frame_support::BoundedVec<u8, T::MaxEndpointLen> =
+			vec![b'x'; T::MaxEndpointLen::get() as usize].try_into().expect("within bounds");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller.clone()), endpoint);
+
+		assert!(crate::Engines::<T>::contains_key(&caller));
+	}
+
+	/// Unregistering an execution engine.
+	#[benchmark]
+	fn unregister_engine() {
+		let caller = funded_caller::<T>();
+		Pallet::<T>::register_engine(RawOrigin::Signed(caller.clone()).into(), Default::default())
+			.expect("registers");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller.clone()));
+
+		assert!(!crate::Engines::<T>::contains_key(&caller));
+	}
+
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
 }
 

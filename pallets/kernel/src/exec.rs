@@ -117,6 +117,10 @@ pub enum Trap {
 	NoReceiver,
 	/// The code could not be instantiated.
 	Instantiation,
+	/// An off-chain host function was called on chain.
+	OffchainOnly,
+	/// Off-chain code tried to change state (it is read-only there).
+	ReadOnly,
 }
 
 impl core::fmt::Display for ExecError {
@@ -177,6 +181,9 @@ pub struct ExecContext<T: Config> {
 	pub(crate) rate: FuelRate,
 	/// The block being built.
 	pub(crate) block_number: u64,
+	/// Whether this is an off-chain execution on an engine: state is read-only and the
+	/// off-chain host functions are available.
+	pub(crate) offchain: bool,
 	_config: PhantomData<T>,
 }
 
@@ -189,6 +196,7 @@ impl<T: Config> Default for ExecContext<T> {
 			usage: BTreeMap::new(),
 			rate: FuelRate::default(),
 			block_number: 0,
+			offchain: false,
 			_config: PhantomData,
 		}
 	}
@@ -478,6 +486,19 @@ impl<T: Config> ExecContext<T> {
 		})
 	}
 
+	/// Runs an off-chain entry point (`on_state_change`, `on_http_request`) of `module`.
+	pub fn offchain_entry(
+		&mut self,
+		engine: &wasmi::Engine,
+		module: ModuleId,
+		entry: Entry,
+		input: Vec<u8>,
+	) -> Result<Output, ExecError> {
+		let info = exported::<T>(module, entry, ExecError::ModuleNotFound)?;
+		let spec = FrameSpec { module, info, entry, caller: None, input, parent_cap: None };
+		self.run_frame(engine, spec)
+	}
+
 	/// Runs `module`'s `on_block`.
 	pub fn on_block(&mut self, engine: &wasmi::Engine, module: ModuleId) -> Result<(), ExecError> {
 		let block_number = self.block_number;
@@ -506,7 +527,14 @@ impl<T: Config> ExecContext<T> {
 		}
 		// Kernel-driven entries (`init`, `migrate`, `on_block`) may run while the module is on
 		// the stack, e.g. the `migrate` of a module that upgraded itself.
-		let kernel_driven = matches!(spec.entry, Entry::Init | Entry::Migrate | Entry::OnBlock);
+		let kernel_driven = matches!(
+			spec.entry,
+			Entry::Init
+				| Entry::Migrate
+				| Entry::OnBlock
+				| Entry::OnStateChange
+				| Entry::OnHttpRequest
+		);
 		if !kernel_driven && self.stack.contains(&spec.module) && !spec.info.reentrant {
 			return Err(ExecError::ReentryDenied);
 		}
@@ -538,6 +566,7 @@ impl<T: Config> ExecContext<T> {
 	/// top-level execution, inside its transaction.
 	pub fn settle_deposits(&mut self) -> Result<(), ExecError> {
 		for (module, delta) in core::mem::take(&mut self.usage) {
+			note_changed::<T>(module);
 			if delta == UsageDelta::default() {
 				continue;
 			}
@@ -552,6 +581,18 @@ impl<T: Config> ExecContext<T> {
 		}
 		Ok(())
 	}
+}
+
+/// Records that `module`'s state changed in this block, for the engines' `on_state_change`.
+fn note_changed<T: Config>(module: ModuleId) {
+	crate::ChangedModules::<T>::mutate(|changed| {
+		if !changed.contains(&module) && changed.try_push(module).is_err() {
+			log::warn!(
+				target: crate::LOG_TARGET,
+				"more modules changed state than MaxChangedModules: module {module} not recorded"
+			);
+		}
+	});
 }
 
 /// Holds more of, or releases from, `who` so that `held` becomes `required`.
@@ -617,8 +658,26 @@ pub fn run_top_level<T: Config, R>(
 	limit: Weight,
 	f: impl FnOnce(&mut ExecContext<T>, &wasmi::Engine) -> Result<R, ExecError>,
 ) -> (Result<R, ExecError>, Usage) {
+	run_in_mode(limit, false, f)
+}
+
+/// Runs `f` as an off-chain execution on an engine: the same, but read-only and with the
+/// off-chain host functions.
+pub fn run_top_level_offchain<T: Config, R>(
+	limit: Weight,
+	f: impl FnOnce(&mut ExecContext<T>, &wasmi::Engine) -> Result<R, ExecError>,
+) -> (Result<R, ExecError>, Usage) {
+	run_in_mode(limit, true, f)
+}
+
+fn run_in_mode<T: Config, R>(
+	limit: Weight,
+	offchain: bool,
+	f: impl FnOnce(&mut ExecContext<T>, &wasmi::Engine) -> Result<R, ExecError>,
+) -> (Result<R, ExecError>, Usage) {
 	let engine = wasm::engine();
 	let mut ctx = ExecContext::<T>::new(limit);
+	ctx.offchain = offchain;
 	let fuel_limit = ctx.fuel;
 	let result = ctx.transactional(|ctx| {
 		let value = f(ctx, &engine)?;
@@ -666,6 +725,8 @@ impl<T: Config> From<ExecError> for Error<T> {
 				Trap::InputTooLarge => Error::InputTooLarge,
 				Trap::InvalidOutput => Error::InvalidOutput,
 				Trap::NoReceiver => Error::NoReceiver,
+				Trap::OffchainOnly => Error::OffchainOnly,
+				Trap::ReadOnly => Error::ReadOnly,
 			},
 		}
 	}

@@ -33,6 +33,7 @@
 extern crate alloc;
 
 pub mod capability;
+pub mod engine;
 pub mod exec;
 pub mod lifecycle;
 pub mod meter;
@@ -74,6 +75,7 @@ pub mod pallet {
 	use kernel_primitives::{
 		abi::Entry,
 		envelope::{CallInput, Output},
+		offchain::EngineInfo,
 		CapId, CapRef, Creator, Holder, ModuleId,
 	};
 	use sp_runtime::{traits::Saturating, DispatchError};
@@ -95,7 +97,10 @@ pub mod pallet {
 	}
 
 	#[pallet::config]
-	pub trait Config: polkadot_sdk::frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+	pub trait Config:
+		polkadot_sdk::frame_system::Config<RuntimeEvent: From<Event<Self>>>
+		+ frame_system::offchain::CreateSignedTransaction<Call<Self>>
+	{
 		/// The currency deposits are held in.
 		type Currency: Inspect<Self::AccountId>
 			+ Mutate<Self::AccountId>
@@ -162,6 +167,25 @@ pub mod pallet {
 		/// Keys of a destroyed module's trie deleted per step.
 		#[pallet::constant]
 		type DeletionBatch: Get<u32>;
+
+		/// The engine key's crypto (`engine::crypto::EngineAuthId`): ed25519, whose
+		/// deterministic signatures seal the engines' secrets.
+		type EngineCrypto: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>;
+		/// Longest engine endpoint.
+		#[pallet::constant]
+		type MaxEndpointLen: Get<u32>;
+		/// Most engines a module may trust.
+		#[pallet::constant]
+		type MaxTrustedEngines: Get<u32>;
+		/// Most modules whose state change is recorded per block for the engines.
+		#[pallet::constant]
+		type MaxChangedModules: Get<u32>;
+		/// Weight one off-chain entry point (`on_state_change`, `on_http_request`) may use.
+		#[pallet::constant]
+		type OffchainFrameWeight: Get<Weight>;
+		/// Weight limit of the transactions engines submit.
+		#[pallet::constant]
+		type EngineTxWeight: Get<Weight>;
 	}
 
 	/// The id the next deployed module gets.
@@ -204,6 +228,25 @@ pub mod pallet {
 	pub type DeletionQueue<T: Config> =
 		StorageMap<_, Twox64Concat, ModuleId, Tombstone<T::AccountId>>;
 
+	/// Registered execution engines, by account (the engine key's account).
+	#[pallet::storage]
+	pub type Engines<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, EngineInfoOf<T>>;
+
+	/// The engines each module trusts to run its off-chain entry points.
+	#[pallet::storage]
+	pub type TrustedEngines<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		ModuleId,
+		BoundedVec<T::AccountId, T::MaxTrustedEngines>,
+		ValueQuery,
+	>;
+
+	/// Modules whose state changed in this block: the engines run their `on_state_change`.
+	#[pallet::storage]
+	pub type ChangedModules<T: Config> =
+		StorageValue<_, BoundedVec<ModuleId, T::MaxChangedModules>, ValueQuery>;
+
 	/// Code staged with `upload_code`, by hash.
 	#[pallet::storage]
 	pub type CodeStore<T: Config> = StorageMap<_, Identity, CodeHash, StagedCodeOf<T>>;
@@ -242,6 +285,12 @@ pub mod pallet {
 		CodeUploaded { hash: CodeHash, owner: T::AccountId },
 		/// Staged code was removed.
 		CodeRemoved { hash: CodeHash },
+		/// An execution engine registered (or updated its endpoint).
+		EngineRegistered { engine: T::AccountId, endpoint: BoundedVec<u8, T::MaxEndpointLen> },
+		/// An execution engine unregistered.
+		EngineUnregistered { engine: T::AccountId },
+		/// A module named the engines it trusts.
+		EnginesTrusted { module: ModuleId, count: u32 },
 	}
 
 	#[pallet::error]
@@ -328,6 +377,14 @@ pub mod pallet {
 		IdsExhausted,
 		/// Module names are 1 to `MaxNameLen` characters of `a-z A-Z 0-9 _ - .`.
 		InvalidModuleName,
+		/// An off-chain host function was called on chain.
+		OffchainOnly,
+		/// Off-chain code tried to change state.
+		ReadOnly,
+		/// Engines register with a 32-byte account (their ed25519 engine key).
+		NotAnEngineAccount,
+		/// The account is not a registered engine.
+		NotAnEngine,
 	}
 
 	/// Modules deployed at genesis, in order (so ids are 0, 1, ...).
@@ -352,7 +409,12 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
-			tick::run_on_block::<T>()
+			ChangedModules::<T>::kill();
+			tick::run_on_block::<T>().saturating_add(T::DbWeight::get().writes(1))
+		}
+
+		fn offchain_worker(n: BlockNumberFor<T>) {
+			engine::on_block::<T>(n)
 		}
 
 		fn on_idle(_n: BlockNumberFor<T>, remaining: Weight) -> Weight {
@@ -492,6 +554,32 @@ pub mod pallet {
 				.map_err(|_| Error::<T>::InsufficientDeposit)?;
 			CodeStore::<T>::insert(hash, StagedCode { owner: who.clone(), deposit, code });
 			Self::deposit_event(Event::CodeUploaded { hash, owner: who });
+			Ok(())
+		}
+
+		/// Registers the signer as an execution engine reachable at `endpoint`. The signer's
+		/// account is the engine's ed25519 key (key type `kern` in the node's keystore).
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::register_engine())]
+		pub fn register_engine(
+			origin: OriginFor<T>,
+			endpoint: BoundedVec<u8, T::MaxEndpointLen>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let public_key = <[u8; 32]>::decode(&mut &who.encode()[..])
+				.map_err(|_| Error::<T>::NotAnEngineAccount)?;
+			Engines::<T>::insert(&who, EngineInfo { endpoint: endpoint.clone(), public_key });
+			Self::deposit_event(Event::EngineRegistered { engine: who, endpoint });
+			Ok(())
+		}
+
+		/// Removes the signer from the registered engines.
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::WeightInfo::unregister_engine())]
+		pub fn unregister_engine(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Engines::<T>::take(&who).ok_or(Error::<T>::NotAnEngine)?;
+			Self::deposit_event(Event::EngineUnregistered { engine: who });
 			Ok(())
 		}
 

@@ -4,7 +4,10 @@ use crate as pallet_kernel;
 use frame_support::{derive_impl, parameter_types, weights::Weight};
 use polkadot_sdk::{
 	frame_support, frame_system, pallet_balances,
-	sp_runtime::{traits::IdentityLookup, AccountId32, BuildStorage},
+	sp_runtime::{
+		testing::TestXt, traits::IdentityLookup, AccountId32, BuildStorage, MultiSignature,
+		MultiSigner,
+	},
 };
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -51,6 +54,43 @@ parameter_types! {
 	pub storage OnBlockWeight: Weight = Weight::from_parts(500_000_000_000, 5 * 1024 * 1024);
 	pub OnBlockFrameWeight: Weight = Weight::from_parts(50_000_000_000, 1024 * 1024);
 	pub const DeletionBatch: u32 = 16;
+	pub const MaxEndpointLen: u32 = 128;
+	pub const MaxTrustedEngines: u32 = 16;
+	pub const MaxChangedModules: u32 = 64;
+	pub OffchainFrameWeight: Weight = Weight::from_parts(1_000_000_000_000, 8 * 1024 * 1024);
+	pub EngineTxWeight: Weight = Weight::from_parts(100_000_000_000, 1024 * 1024);
+}
+
+/// Transactions the engine code creates in tests.
+pub type Extrinsic = TestXt<RuntimeCall, ()>;
+
+impl frame_system::offchain::SigningTypes for Test {
+	type Public = MultiSigner;
+	type Signature = MultiSignature;
+}
+
+impl<LocalCall> frame_system::offchain::CreateTransactionBase<LocalCall> for Test
+where
+	RuntimeCall: From<LocalCall>,
+{
+	type Extrinsic = Extrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<LocalCall> frame_system::offchain::CreateSignedTransaction<LocalCall> for Test
+where
+	RuntimeCall: From<LocalCall>,
+{
+	fn create_signed_transaction<
+		C: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>,
+	>(
+		call: RuntimeCall,
+		_public: MultiSigner,
+		_account: AccountId32,
+		nonce: u32,
+	) -> Option<Extrinsic> {
+		Some(Extrinsic::new_signed(call, nonce.into(), (), ()))
+	}
 }
 
 impl pallet_kernel::Config for Test {
@@ -76,6 +116,12 @@ impl pallet_kernel::Config for Test {
 	type OnBlockWeight = OnBlockWeight;
 	type OnBlockFrameWeight = OnBlockFrameWeight;
 	type DeletionBatch = DeletionBatch;
+	type EngineCrypto = crate::engine::crypto::EngineAuthId;
+	type MaxEndpointLen = MaxEndpointLen;
+	type MaxTrustedEngines = MaxTrustedEngines;
+	type MaxChangedModules = MaxChangedModules;
+	type OffchainFrameWeight = OffchainFrameWeight;
+	type EngineTxWeight = EngineTxWeight;
 }
 
 pub const ALICE: AccountId32 = AccountId32::new([1; 32]);

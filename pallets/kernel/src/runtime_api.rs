@@ -169,6 +169,13 @@ sp_api::decl_runtime_apis! {
 
 		/// Every module, in id order, after `start_after`, at most `limit`.
 		fn modules(start_after: Option<ModuleId>, limit: u32) -> Vec<ModuleSummary<AccountId, Balance>>;
+
+		/// Runs `module`'s `on_http_request` for an engine's HTTP gateway. Called by the node
+		/// with the off-chain extensions (secrets, HTTP, keystore, transaction pool) registered.
+		fn handle_http(
+			module: Vec<u8>,
+			request: kernel_primitives::offchain::HttpRequest,
+		) -> Result<kernel_primitives::offchain::HttpResponse, kernel_primitives::offchain::HttpDispatchError>;
 	}
 }
 

@@ -109,3 +109,7 @@ pub fn is_valid_name(name: &[u8]) -> bool {
 	!name.is_empty()
 		&& name.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
 }
+
+/// A registered engine as stored.
+pub type EngineInfoOf<T> =
+	kernel_primitives::offchain::EngineInfo<BoundedVec<u8, <T as Config>::MaxEndpointLen>>;

@@ -25,6 +25,8 @@ pub trait WeightInfo {
 	fn instr(r: u32) -> Weight;
 	fn host_fn(r: u32) -> Weight;
 	fn host_input(n: u32) -> Weight;
+	fn register_engine() -> Weight;
+	fn unregister_engine() -> Weight;
 }
 
 /// Weights for `pallet_kernel` using the Substrate node and recommended hardware.
@@ -82,6 +84,16 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(600, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 	}
+	fn register_engine() -> Weight {
+		Weight::from_parts(25_000_000, 3_600)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn unregister_engine() -> Weight {
+		Weight::from_parts(22_000_000, 3_600)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 }
 
 // For backwards compatibility and tests.
@@ -137,5 +149,15 @@ impl WeightInfo for () {
 		Weight::from_parts(95_000_000, 3_600)
 			.saturating_add(Weight::from_parts(600, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
+	}
+	fn register_engine() -> Weight {
+		Weight::from_parts(25_000_000, 3_600)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+	}
+	fn unregister_engine() -> Weight {
+		Weight::from_parts(22_000_000, 3_600)
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 }

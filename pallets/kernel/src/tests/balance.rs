@@ -4,25 +4,30 @@ use super::*;
 use crate::{assert_fails, Capabilities, Error};
 use kernel_primitives::abi::ReturnCode;
 use module_interfaces::{
-	balance::{function as bf, Account, Balance, BalanceCap, Event as BalanceEvent, SlashArgs},
+	balance::{
+		function as bf, Account, Balance, BalanceCap, BalanceInit, Event as BalanceEvent, SlashArgs,
+	},
 	tester::{InvokeArgs, Outcome},
 };
 
 type ModuleHolder = module_interfaces::Holder;
 
-fn raw(who: &AccountId32) -> [u8; 32] {
+pub(super) fn raw(who: &AccountId32) -> [u8; 32] {
 	who.clone().into()
 }
 
-fn holder(who: &AccountId32) -> ModuleHolder {
+pub(super) fn holder(who: &AccountId32) -> ModuleHolder {
 	ModuleHolder::Account(raw(who))
 }
 
 /// Deploys `balance` with 1000 for ALICE and 500 for BOB.
 fn deploy_balance() -> ModuleId {
-	let endowments: Vec<(ModuleHolder, Balance)> =
-		vec![(holder(&ALICE), 1_000), (holder(&BOB), 500)];
-	deploy(kernel_modules::BALANCE, "balance", endowments.encode())
+	let endowments = vec![(holder(&ALICE), 1_000), (holder(&BOB), 500)];
+	deploy(
+		kernel_modules::BALANCE,
+		"balance",
+		BalanceInit { endowments, governance: None }.encode(),
+	)
 }
 
 fn account_of(balance: ModuleId, who: &AccountId32) -> Account {

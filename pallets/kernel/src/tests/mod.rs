@@ -3,7 +3,9 @@
 
 mod balance;
 mod capabilities;
+mod engine;
 mod execution;
+mod governance;
 mod lifecycle;
 mod runtime_api;
 mod validation;

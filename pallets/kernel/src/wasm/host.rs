@@ -5,22 +5,23 @@
 //! returned as a [`ReturnCode`]; misuse traps the frame with a [`Trap`].
 
 use crate::{
-	capability,
+	capability, engine,
 	exec::{ExecContext, ExecError, FrameSpec, Trap},
 	meter,
 	storage::ModuleStorage,
 	types::{HolderOf, UsageDelta},
-	Capabilities, Config, Event, ModuleNames, Modules, Pallet,
+	Capabilities, Config, Engines, Event, ModuleNames, Modules, Pallet, TrustedEngines,
 };
 use alloc::{vec, vec::Vec};
-use codec::{DecodeAll, Encode};
+use codec::{Decode, DecodeAll, Encode};
 use kernel_primitives::{
 	abi::{self, ReturnCode, RETURN_FLAG_REVERT},
 	envelope::{CallInput, Output},
+	offchain::{EngineCall, EngineInfo, HttpFetch},
 	CapId, Creator, Holder, ModuleId, Version,
 };
 use polkadot_sdk::{
-	frame_support::{traits::Get, weights::Weight},
+	frame_support::{traits::Get, weights::Weight, BoundedVec},
 	sp_core::sr25519,
 	sp_io,
 };
@@ -129,6 +130,22 @@ fn charge<T: Config>(caller: &mut Caller<'_, T>, weight: Weight) -> HostResult<(
 		.ok_or_else(|| fail(ExecError::OutOfProofSize))?;
 	let left = caller.get_fuel()?.checked_sub(fuel).ok_or_else(|| fail(ExecError::OutOfFuel))?;
 	caller.set_fuel(left)?;
+	Ok(())
+}
+
+/// Traps if this is an off-chain frame: state is read-only there.
+fn require_onchain<T: Config>(caller: &mut Caller<'_, T>) -> HostResult<()> {
+	if caller.data_mut().ctx()?.offchain {
+		return Err(trap(Trap::ReadOnly));
+	}
+	Ok(())
+}
+
+/// Traps unless this is an off-chain frame on an engine.
+fn require_offchain<T: Config>(caller: &mut Caller<'_, T>) -> HostResult<()> {
+	if !caller.data_mut().ctx()?.offchain {
+		return Err(trap(Trap::OffchainOnly));
+	}
 	Ok(())
 }
 
@@ -314,6 +331,7 @@ fn storage_set<T: Config>(
 	value_len: u32,
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
+	require_onchain(&mut caller)?;
 	if value_len > T::MaxValueLen::get() {
 		return Err(trap(Trap::ValueTooLarge));
 	}
@@ -337,6 +355,7 @@ fn storage_clear<T: Config>(
 	key_len: u32,
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
+	require_onchain(&mut caller)?;
 	let key = storage_key(&mut caller, key_ptr, key_len)?;
 	charge(&mut caller, meter::storage_write::<T>(key_len, 0))?;
 	let state = caller.data_mut();
@@ -407,6 +426,7 @@ fn deposit_event<T: Config>(
 	data_len: u32,
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>().saturating_add(T::DbWeight::get().writes(1)))?;
+	require_onchain(&mut caller)?;
 	if data_len > T::MaxEventLen::get() {
 		return Err(trap(Trap::EventTooLarge));
 	}
@@ -497,6 +517,7 @@ fn cap_mint<T: Config>(
 	out_id_ptr: u32,
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>().saturating_add(meter::cap_table::<T>(1, 3)))?;
+	require_onchain(&mut caller)?;
 	if data_len > T::MaxCapDataLen::get() {
 		return Err(trap(Trap::CapDataTooLarge));
 	}
@@ -542,6 +563,7 @@ fn cap_invoke<T: Config>(
 	out_len_ptr: u32,
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
+	require_onchain(&mut caller)?;
 	if !output_buffer_fits(&mut caller, out_len_ptr)? {
 		return Ok(ReturnCode::OutputTooSmall.into());
 	}
@@ -573,6 +595,7 @@ fn call_module<T: Config>(
 
 fn cap_drop<T: Config>(mut caller: Caller<'_, T>, cap: u64) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
+	require_onchain(&mut caller)?;
 	let me = caller.data().me();
 	let result = nested(&mut caller, abi::FUEL_LIMIT_ALL, |ctx, engine| {
 		ctx.drop_capability(engine, me, cap)
@@ -590,6 +613,7 @@ fn cap_transfer<T: Config>(
 	holder_len: u32,
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>().saturating_add(meter::cap_table::<T>(2, 3)))?;
+	require_onchain(&mut caller)?;
 	if holder_len > MAX_HOLDER_LEN {
 		return Ok(ReturnCode::DecodeFailed.into());
 	}
@@ -605,6 +629,176 @@ fn cap_transfer<T: Config>(
 	let me = caller.data().me();
 	let result = capability::transfer::<T>(cap, &me, &to);
 	Ok(result.map_or_else(|e| e.return_code(), |()| ReturnCode::Success).into())
+}
+
+// ---- execution engines ----
+
+fn trust_engines<T: Config>(
+	mut caller: Caller<'_, T>,
+	list_ptr: u32,
+	list_len: u32,
+) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>().saturating_add(T::DbWeight::get().writes(1)))?;
+	require_onchain(&mut caller)?;
+	let max = T::MaxTrustedEngines::get().saturating_mul(32).saturating_add(8);
+	if list_len > max {
+		return Ok(ReturnCode::TooManyCapabilities.into());
+	}
+	let bytes = read(&mut caller, list_ptr, list_len)?;
+	let Ok(engines) = Vec::<T::AccountId>::decode_all(&mut &bytes[..]) else {
+		return Ok(ReturnCode::DecodeFailed.into());
+	};
+	let Ok(engines) = BoundedVec::<T::AccountId, T::MaxTrustedEngines>::try_from(engines) else {
+		return Ok(ReturnCode::NotAllowed.into());
+	};
+	let module = caller.data().module;
+	let count = engines.len() as u32;
+	TrustedEngines::<T>::insert(module, engines);
+	Pallet::<T>::deposit_event(Event::EnginesTrusted { module, count });
+	Ok(ReturnCode::Success.into())
+}
+
+fn engine_info<T: Config>(
+	mut caller: Caller<'_, T>,
+	account_ptr: u32,
+	out_ptr: u32,
+	out_len_ptr: u32,
+) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>().saturating_add(meter::cap_table::<T>(1, 0)))?;
+	let raw = read_array::<T, 32>(&mut caller, account_ptr)?;
+	let Ok(account) = T::AccountId::decode(&mut &raw[..]) else {
+		return Ok(ReturnCode::DecodeFailed.into());
+	};
+	let info = Engines::<T>::get(account).map(|info| EngineInfo {
+		endpoint: info.endpoint.into_inner(),
+		public_key: info.public_key,
+	});
+	code(write_output(&mut caller, out_ptr, out_len_ptr, &info.encode()))
+}
+
+/// A secret's key: non-empty, at most `MaxKeyLen`.
+fn secret_key<T: Config>(caller: &mut Caller<'_, T>, ptr: u32, len: u32) -> HostResult<Vec<u8>> {
+	storage_key(caller, ptr, len)
+}
+
+fn unavailable(error: engine::EngineError) -> u32 {
+	log::debug!(target: crate::LOG_TARGET, "engine service failed: {error:?}");
+	ReturnCode::Unavailable.into()
+}
+
+fn secret_get<T: Config>(
+	mut caller: Caller<'_, T>,
+	key_ptr: u32,
+	key_len: u32,
+	out_ptr: u32,
+	out_len_ptr: u32,
+) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	require_offchain(&mut caller)?;
+	let key = secret_key(&mut caller, key_ptr, key_len)?;
+	match engine::secret_get::<T>(caller.data().module, &key) {
+		Ok(Some(value)) => code(write_output(&mut caller, out_ptr, out_len_ptr, &value)),
+		Ok(None) => Ok(ReturnCode::KeyNotFound.into()),
+		Err(error) => Ok(unavailable(error)),
+	}
+}
+
+fn secret_set<T: Config>(
+	mut caller: Caller<'_, T>,
+	key_ptr: u32,
+	key_len: u32,
+	value_ptr: u32,
+	value_len: u32,
+) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	require_offchain(&mut caller)?;
+	if value_len > T::MaxValueLen::get() {
+		return Err(trap(Trap::ValueTooLarge));
+	}
+	let key = secret_key(&mut caller, key_ptr, key_len)?;
+	let value = read(&mut caller, value_ptr, value_len)?;
+	Ok(engine::secret_set::<T>(caller.data().module, &key, &value)
+		.map_or_else(unavailable, |()| ReturnCode::Success.into()))
+}
+
+fn secret_clear<T: Config>(
+	mut caller: Caller<'_, T>,
+	key_ptr: u32,
+	key_len: u32,
+) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	require_offchain(&mut caller)?;
+	let key = secret_key(&mut caller, key_ptr, key_len)?;
+	Ok(match engine::secret_clear::<T>(caller.data().module, &key) {
+		Ok(true) => ReturnCode::Success.into(),
+		Ok(false) => ReturnCode::KeyNotFound.into(),
+		Err(error) => unavailable(error),
+	})
+}
+
+fn http_fetch<T: Config>(
+	mut caller: Caller<'_, T>,
+	req_ptr: u32,
+	req_len: u32,
+	out_ptr: u32,
+	out_len_ptr: u32,
+) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	require_offchain(&mut caller)?;
+	if req_len > T::MaxParamsLen::get() {
+		return Err(trap(Trap::InputTooLarge));
+	}
+	let bytes = read(&mut caller, req_ptr, req_len)?;
+	let Ok(request) = HttpFetch::decode_all(&mut &bytes[..]) else {
+		return Ok(ReturnCode::DecodeFailed.into());
+	};
+	// Room for the response's status and headers next to the body.
+	let max_body = (T::MaxOutputLen::get() as usize).saturating_sub(1024);
+	match engine::http_fetch(&request, max_body) {
+		Ok(response) => code(write_output(&mut caller, out_ptr, out_len_ptr, &response.encode())),
+		Err(error) => Ok(unavailable(error)),
+	}
+}
+
+fn random_seed<T: Config>(mut caller: Caller<'_, T>, out_ptr: u32) -> HostResult<()> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	require_offchain(&mut caller)?;
+	write(&mut caller, out_ptr, &sp_io::offchain::random_seed())
+}
+
+fn now_ms<T: Config>(mut caller: Caller<'_, T>) -> HostResult<u64> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	require_offchain(&mut caller)?;
+	Ok(sp_io::offchain::timestamp().unix_millis())
+}
+
+fn engine_account<T: Config>(mut caller: Caller<'_, T>, out_ptr: u32) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	require_offchain(&mut caller)?;
+	match engine::engine_account::<T>() {
+		Ok(account) => {
+			write(&mut caller, out_ptr, &account)?;
+			Ok(ReturnCode::Success.into())
+		},
+		Err(error) => Ok(unavailable(error)),
+	}
+}
+
+fn submit_transaction<T: Config>(
+	mut caller: Caller<'_, T>,
+	call_ptr: u32,
+	call_len: u32,
+) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	require_offchain(&mut caller)?;
+	if call_len > T::MaxParamsLen::get() {
+		return Err(trap(Trap::InputTooLarge));
+	}
+	let bytes = read(&mut caller, call_ptr, call_len)?;
+	let Ok(call) = EngineCall::decode_all(&mut &bytes[..]) else {
+		return Ok(ReturnCode::DecodeFailed.into());
+	};
+	Ok(engine::submit::<T>(call).map_or_else(unavailable, |()| ReturnCode::Success.into()))
 }
 
 /// A linker with every host function of the ABI.
@@ -633,6 +827,16 @@ pub(crate) fn linker<T: Config>(engine: &Engine) -> HostResult<Linker<HostState<
 		.func_wrap(m, "cap_invoke", cap_invoke::<T>)?
 		.func_wrap(m, "call_module", call_module::<T>)?
 		.func_wrap(m, "cap_drop", cap_drop::<T>)?
-		.func_wrap(m, "cap_transfer", cap_transfer::<T>)?;
+		.func_wrap(m, "cap_transfer", cap_transfer::<T>)?
+		.func_wrap(m, "trust_engines", trust_engines::<T>)?
+		.func_wrap(m, "engine_info", engine_info::<T>)?
+		.func_wrap(m, "secret_get", secret_get::<T>)?
+		.func_wrap(m, "secret_set", secret_set::<T>)?
+		.func_wrap(m, "secret_clear", secret_clear::<T>)?
+		.func_wrap(m, "http_fetch", http_fetch::<T>)?
+		.func_wrap(m, "random_seed", random_seed::<T>)?
+		.func_wrap(m, "now_ms", now_ms::<T>)?
+		.func_wrap(m, "engine_account", engine_account::<T>)?
+		.func_wrap(m, "submit_transaction", submit_transaction::<T>)?;
 	Ok(linker)
 }

@@ -1,0 +1,239 @@
+//! `democracy`: governs capabilities, each under its own rule.
+//!
+//! Anyone may hand democracy a capability with `push`, under a [`Rule`]. Accounts then
+//! `propose` what to do with a governed capability (invoke it with a function and parameters,
+//! or change its rule), `vote` aye or nay, and after the voting period a proposal that met its
+//! rule is enacted: democracy invokes the capability. Votes weigh what the voter holds in
+//! `balance` (free and locked), read through `balance`'s public `account` function when the
+//! vote closes, so moving tokens between accounts during a vote gains nothing.
+//!
+//! Because every capability has its own rule, a "constitution" (`balance`'s `upgradable`) can
+//! require 90 % while a parameter needs 50 %; a rule changes only through a vote under the
+//! current rule.
+//!
+//! | function | params | caps | returns |
+//! | --- | --- | --- | --- |
+//! | `push` | [`PushArgs`] | the capability | `u32` governed id |
+//! | `propose` | [`ProposeArgs`] | — | `u32` proposal id |
+//! | `vote` | [`VoteArgs`] | — | — |
+//! | `close` | `u32` proposal | — | [`Status`] |
+//! | `enact` | `u32` proposal | — | — |
+//! | `governed` | `u32` | — | `Option<Governed>` |
+//! | `proposal` | `u32` | — | `Option<Proposal>` |
+//!
+//! `on_block` closes proposals whose voting period ended and enacts approved ones when their
+//! delay has passed, a few per block; `close` and `enact` do the same on demand.
+
+use crate::{AccountId, CapId, Holder};
+use alloc::vec::Vec;
+use codec::{Decode, Encode};
+
+/// The module's conventional name.
+pub const NAME: &str = "democracy";
+
+/// Function names.
+pub mod function {
+	/// Hand a capability to democracy under a rule.
+	pub const PUSH: &str = "push";
+	/// Propose an action on a governed capability.
+	pub const PROPOSE: &str = "propose";
+	/// Vote on a proposal.
+	pub const VOTE: &str = "vote";
+	/// Tally a proposal whose voting period ended.
+	pub const CLOSE: &str = "close";
+	/// Enact an approved proposal whose delay passed.
+	pub const ENACT: &str = "enact";
+	/// A governed capability.
+	pub const GOVERNED: &str = "governed";
+	/// A proposal.
+	pub const PROPOSAL: &str = "proposal";
+}
+
+/// When a proposal on a governed capability passes.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Rule {
+	/// Share of the votes cast (by weight) that must be aye, in percent, 1 to 100.
+	pub approval_percent: u8,
+	/// Share of all tokens that must take part, in percent, 0 to 100.
+	pub min_turnout_percent: u8,
+	/// Blocks a proposal is open for votes.
+	pub voting_period: u64,
+	/// Blocks between approval and enactment.
+	pub enactment_delay: u64,
+}
+
+impl Rule {
+	/// Whether the rule is usable: approval 1..=100, turnout ≤ 100, a voting period.
+	pub fn is_valid(&self) -> bool {
+		(1..=100).contains(&self.approval_percent)
+			&& self.min_turnout_percent <= 100
+			&& self.voting_period > 0
+	}
+
+	/// Whether `self` is at least as hard to pass as `other`.
+	pub fn is_at_least_as_strict_as(&self, other: &Rule) -> bool {
+		self.approval_percent >= other.approval_percent
+			&& self.min_turnout_percent >= other.min_turnout_percent
+			&& self.voting_period >= other.voting_period
+			&& self.enactment_delay >= other.enactment_delay
+	}
+}
+
+/// Parameters of `push`.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+pub struct PushArgs {
+	/// The rule for the pushed capability.
+	pub rule: Rule,
+	/// What it is, for people (`"balance: upgrade"`).
+	pub label: Vec<u8>,
+}
+
+/// What a proposal would do.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+pub enum Action {
+	/// Invoke the governed capability.
+	Invoke {
+		/// Function name.
+		function: Vec<u8>,
+		/// Parameters.
+		params: Vec<u8>,
+	},
+	/// Replace the governed capability's rule (voted under the current rule).
+	SetRule(Rule),
+}
+
+/// Parameters of `propose`.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+pub struct ProposeArgs {
+	/// The governed capability.
+	pub governed: u32,
+	/// What to do with it.
+	pub action: Action,
+}
+
+/// Parameters of `vote`.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
+pub struct VoteArgs {
+	/// The proposal.
+	pub proposal: u32,
+	/// Aye or nay. Voting again replaces the vote.
+	pub aye: bool,
+}
+
+/// A capability democracy holds.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+pub struct Governed {
+	/// The capability now (invoking a repeatable capability replaces it); `None` once an
+	/// invocation consumed it without a successor.
+	pub cap: Option<CapId>,
+	/// The rule its proposals follow.
+	pub rule: Rule,
+	/// What it is.
+	pub label: Vec<u8>,
+	/// Who pushed it.
+	pub pusher: Holder,
+}
+
+/// Where a proposal stands.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Status {
+	/// Open for votes until `ends`.
+	Voting,
+	/// Passed; enacted at or after `enact_at`.
+	Approved {
+		/// The first block it may be enacted in.
+		enact_at: u64,
+	},
+	/// Did not meet its rule.
+	Rejected,
+	/// Done.
+	Enacted,
+	/// Enactment failed (the capability refused); the capability is still governed.
+	Failed {
+		/// The kernel's return code.
+		code: u32,
+	},
+}
+
+/// A proposal.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+pub struct Proposal {
+	/// The governed capability.
+	pub governed: u32,
+	/// What it does.
+	pub action: Action,
+	/// Who proposed it.
+	pub proposer: AccountId,
+	/// The last block of its voting period.
+	pub ends: u64,
+	/// Where it stands.
+	pub status: Status,
+	/// Aye weight at the tally.
+	pub ayes: u128,
+	/// Nay weight at the tally.
+	pub nays: u128,
+	/// Total issuance at the tally.
+	pub total_issuance: u128,
+}
+
+/// Most voters per proposal (each is weighed at the tally).
+pub const MAX_VOTERS: u32 = 64;
+
+/// Initial parameters: the rule for democracy's own `upgradable` (`None`: drop it and stay
+/// immutable).
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, Default)]
+pub struct DemocracyInit {
+	/// Rule for upgrading democracy itself.
+	pub self_upgrade: Option<Rule>,
+}
+
+/// Events (`Kernel::ModuleEvent` data).
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+pub enum Event {
+	/// A capability came under governance.
+	Pushed {
+		/// Its governed id.
+		governed: u32,
+		/// Its label.
+		label: Vec<u8>,
+	},
+	/// A proposal was made.
+	Proposed {
+		/// Its id.
+		proposal: u32,
+		/// On what.
+		governed: u32,
+	},
+	/// A vote was cast.
+	Voted {
+		/// On what.
+		proposal: u32,
+		/// By whom.
+		who: AccountId,
+		/// Which way.
+		aye: bool,
+	},
+	/// A proposal was tallied.
+	Closed {
+		/// Which.
+		proposal: u32,
+		/// The outcome (`Approved` or `Rejected`).
+		status: Status,
+		/// Aye weight.
+		ayes: u128,
+		/// Nay weight.
+		nays: u128,
+	},
+	/// A proposal was enacted.
+	Enacted {
+		/// Which.
+		proposal: u32,
+	},
+	/// Enacting a proposal failed.
+	EnactmentFailed {
+		/// Which.
+		proposal: u32,
+		/// The kernel's return code.
+		code: u32,
+	},
+}

@@ -1,0 +1,451 @@
+//! Governance with the real `democracy`, `balance` and `staking` modules: a rule per
+//! capability, upgrades by vote, slashing by vote, and staking with slashable capabilities.
+
+use super::{
+	balance::{holder, raw},
+	*,
+};
+use crate::{assert_fails, Capabilities, Error, Pallet as KernelPallet};
+use frame_support::traits::Hooks;
+use kernel_primitives::system::{CodeSource, UpgradeParams};
+use module_interfaces::{
+	balance::{self as b, Account, BalanceCap, BalanceGovernance, BalanceInit, Parameters},
+	democracy::{
+		self as d, Action, DemocracyInit, Governed, Proposal, ProposeArgs, Rule, Status, VoteArgs,
+	},
+	staking::{self as s, SlashOrder, Stake, StakingGovernance, StakingInit},
+};
+
+/// 90 % of the votes, half of all tokens voting: the constitution.
+const CONSTITUTION: Rule =
+	Rule { approval_percent: 90, min_turnout_percent: 50, voting_period: 5, enactment_delay: 2 };
+/// A simple majority.
+const MAJORITY: Rule =
+	Rule { approval_percent: 50, min_turnout_percent: 10, voting_period: 5, enactment_delay: 1 };
+const UNBONDING_DELAY: u64 = 10;
+
+/// Governed ids, in the order the modules push them at init.
+const DEMOCRACY_UPGRADE: u32 = 0;
+const BALANCE_UPGRADE: u32 = 1;
+const BALANCE_PARAMETERS: u32 = 2;
+const STAKING_UPGRADE: u32 = 3;
+const STAKING_SLASH: u32 = 4;
+
+struct Chain {
+	democracy: ModuleId,
+	balance: ModuleId,
+	staking: ModuleId,
+}
+
+/// Deploys democracy, then balance (ALICE 600, BOB 300, CHARLIE 100) and staking, both
+/// governed by democracy, as the genesis presets do.
+fn governed_chain() -> Chain {
+	let democracy = deploy(
+		kernel_modules::DEMOCRACY,
+		d::NAME,
+		DemocracyInit { self_upgrade: Some(CONSTITUTION) }.encode(),
+	);
+	let balance = deploy(
+		kernel_modules::BALANCE,
+		b::NAME,
+		BalanceInit {
+			endowments: vec![(holder(&ALICE), 600), (holder(&BOB), 300), (holder(&CHARLIE), 100)],
+			governance: Some(BalanceGovernance {
+				democracy: d::NAME.into(),
+				upgrade: CONSTITUTION,
+				parameters: MAJORITY,
+			}),
+		}
+		.encode(),
+	);
+	let staking = deploy(
+		kernel_modules::STAKING,
+		s::NAME,
+		StakingInit {
+			unbonding_delay: UNBONDING_DELAY,
+			governance: Some(StakingGovernance {
+				democracy: d::NAME.into(),
+				upgrade: MAJORITY,
+				slash: MAJORITY,
+			}),
+		}
+		.encode(),
+	);
+	Chain { democracy, balance, staking }
+}
+
+/// Runs blocks up to `n`: each one's `on_block` entries (democracy closes and enacts).
+fn advance_to(n: u64) {
+	let now = frame_system::Pallet::<Test>::block_number();
+	for block in now + 1..=n {
+		frame_system::Pallet::<Test>::set_block_number(block);
+		KernelPallet::<Test>::on_initialize(block);
+	}
+}
+
+fn now() -> u64 {
+	frame_system::Pallet::<Test>::block_number()
+}
+
+fn propose(chain: &Chain, who: &AccountId32, governed: u32, action: Action) -> u32 {
+	query(who, chain.democracy, d::function::PROPOSE, ProposeArgs { governed, action })
+}
+
+fn vote(chain: &Chain, who: &AccountId32, proposal: u32, aye: bool) {
+	call(who, chain.democracy, d::function::VOTE, VoteArgs { proposal, aye }).expect("vote");
+}
+
+fn proposal(chain: &Chain, id: u32) -> Proposal {
+	let found: Option<Proposal> = query(&ALICE, chain.democracy, d::function::PROPOSAL, id);
+	found.expect("proposal exists")
+}
+
+fn governed(chain: &Chain, id: u32) -> Governed {
+	let found: Option<Governed> = query(&ALICE, chain.democracy, d::function::GOVERNED, id);
+	found.expect("governed capability exists")
+}
+
+fn upgrade_balance_to_v2() -> Action {
+	let hash = crate::lifecycle::code_hash(kernel_modules::BALANCE_V2);
+	if !crate::CodeStore::<Test>::contains_key(hash) {
+		Kernel::upload_code(origin(&ALICE), bounded(kernel_modules::BALANCE_V2)).expect("upload");
+	}
+	let params = UpgradeParams { code: CodeSource::Hash(hash.0), migrate_params: Vec::new() };
+	Action::Invoke { function: b"upgrade".to_vec(), params: params.encode() }
+}
+
+fn set_fee(fee: u128) -> Action {
+	Action::Invoke {
+		function: b::function::SET_PARAMETERS.as_bytes().to_vec(),
+		params: Parameters { transfer_fee: fee }.encode(),
+	}
+}
+
+fn account_of(chain: &Chain, who: &AccountId32) -> Account {
+	query(&CHARLIE, chain.balance, b::function::ACCOUNT, holder(who))
+}
+
+#[test]
+fn genesis_hands_each_capability_to_democracy_under_its_own_rule() {
+	new_test_ext().execute_with(|| {
+		let chain = governed_chain();
+		let expectations = [
+			(DEMOCRACY_UPGRADE, CONSTITUTION, &b"democracy: upgrade"[..]),
+			(BALANCE_UPGRADE, CONSTITUTION, b"balance: upgrade"),
+			(BALANCE_PARAMETERS, MAJORITY, b"balance: parameters"),
+			(STAKING_UPGRADE, MAJORITY, b"staking: upgrade"),
+			(STAKING_SLASH, MAJORITY, b"staking: slash"),
+		];
+		for (id, rule, label) in expectations {
+			let entry = governed(&chain, id);
+			assert_eq!(entry.rule, rule);
+			assert_eq!(entry.label, label.to_vec());
+			let cap = Capabilities::<Test>::get(entry.cap.expect("held")).expect("exists");
+			assert_eq!(cap.holder, Holder::Module(chain.democracy), "democracy holds it");
+		}
+		// Nobody else holds an upgradable capability for balance: it changes only by vote.
+		assert!(caps_of(&Holder::Module(chain.balance)).is_empty());
+	});
+}
+
+#[test]
+fn a_proposal_missing_the_constitutional_rule_is_not_enacted_while_a_majority_one_is() {
+	new_test_ext().execute_with(|| {
+		let chain = governed_chain();
+		let upgrade = propose(&chain, &ALICE, BALANCE_UPGRADE, upgrade_balance_to_v2());
+		let fee = propose(&chain, &ALICE, BALANCE_PARAMETERS, set_fee(5));
+		// 70 % aye (ALICE 600 + CHARLIE 100) against BOB's 300 on both.
+		for id in [upgrade, fee] {
+			vote(&chain, &ALICE, id, true);
+			vote(&chain, &CHARLIE, id, true);
+			vote(&chain, &BOB, id, false);
+		}
+		advance_to(now() + MAJORITY.voting_period + 1 + MAJORITY.enactment_delay + 2);
+
+		assert_eq!(proposal(&chain, upgrade).status, Status::Rejected);
+		assert_eq!(module_version(chain.balance), 1, "the constitution did not change");
+		assert!(matches!(proposal(&chain, fee).status, Status::Enacted));
+		let parameters: Parameters = query(&ALICE, chain.balance, b::function::PARAMETERS, ());
+		assert_eq!(parameters.transfer_fee, 5, "the parameter changed");
+
+		// The new fee applies: 10 sent, 15 spent.
+		call(&BOB, chain.balance, b::function::TRANSFER, (holder(&CHARLIE), 10u128)).unwrap();
+		assert_eq!(account_of(&chain, &BOB).free, 285);
+	});
+}
+
+#[test]
+fn a_vote_under_the_constitution_upgrades_balance_and_keeps_balances_and_capabilities() {
+	new_test_ext().execute_with(|| {
+		let chain = governed_chain();
+		// A slashable capability from before the upgrade.
+		call_full(
+			&ALICE,
+			chain.balance,
+			b::function::TOTAL_ISSUANCE,
+			Vec::new(),
+			Vec::new(),
+			vec![(
+				chain.balance,
+				BalanceCap::Slashable { account: raw(&ALICE), amount: 50 }.encode(),
+			)],
+		)
+		.unwrap();
+		let old_cap = caps_of(&account(&ALICE))[0];
+
+		let id = propose(&chain, &BOB, BALANCE_UPGRADE, upgrade_balance_to_v2());
+		for who in [&ALICE, &BOB, &CHARLIE] {
+			vote(&chain, who, id, true);
+		}
+		advance_to(now() + CONSTITUTION.voting_period + 1);
+		assert!(matches!(proposal(&chain, id).status, Status::Approved { .. }));
+		assert_eq!(module_version(chain.balance), 1, "not before the enactment delay");
+		advance_to(now() + CONSTITUTION.enactment_delay);
+
+		assert_eq!(proposal(&chain, id).status, Status::Enacted);
+		assert_eq!(module_version(chain.balance), 2);
+		let revision: u32 = query(&ALICE, chain.balance, b::function::REVISION, ());
+		assert_eq!(revision, 2, "the new code runs");
+		assert_eq!(account_of(&chain, &ALICE), Account { free: 550, locked: 50 });
+		assert_eq!(account_of(&chain, &BOB).free, 300);
+		// Democracy still governs balance's upgrades: the fresh upgradable replaced the old.
+		let entry = governed(&chain, BALANCE_UPGRADE);
+		let fresh = Capabilities::<Test>::get(entry.cap.unwrap()).unwrap();
+		assert_eq!(fresh.holder, Holder::Module(chain.democracy));
+		// The capability minted by version 1 still works under version 2.
+		invoke(&ALICE, old_cap, b::function::SPLIT, 20u128.encode(), Vec::new()).expect("split");
+		assert_eq!(last_output().1.len(), 2);
+	});
+}
+
+#[test]
+fn an_enacted_proposal_cannot_be_enacted_again() {
+	new_test_ext().execute_with(|| {
+		let chain = governed_chain();
+		let id = propose(&chain, &ALICE, BALANCE_PARAMETERS, set_fee(1));
+		vote(&chain, &ALICE, id, true);
+		advance_to(now() + MAJORITY.voting_period + 1 + MAJORITY.enactment_delay);
+		assert_eq!(proposal(&chain, id).status, Status::Enacted);
+
+		assert_fails!(
+			call(&ALICE, chain.democracy, d::function::ENACT, id),
+			Error::<Test>::ModuleReverted
+		);
+		advance_to(now() + 5);
+		assert_eq!(proposal(&chain, id).status, Status::Enacted);
+	});
+}
+
+#[test]
+fn too_little_turnout_rejects_even_a_unanimous_vote() {
+	new_test_ext().execute_with(|| {
+		let chain = governed_chain();
+		// CHARLIE alone holds 10 %: the constitution needs half of all tokens to vote.
+		let id = propose(&chain, &CHARLIE, BALANCE_UPGRADE, upgrade_balance_to_v2());
+		vote(&chain, &CHARLIE, id, true);
+		advance_to(now() + CONSTITUTION.voting_period + 1 + CONSTITUTION.enactment_delay);
+		assert_eq!(proposal(&chain, id).status, Status::Rejected);
+		assert_eq!(module_version(chain.balance), 1);
+	});
+}
+
+#[test]
+fn moving_tokens_during_a_vote_does_not_count_them_twice() {
+	new_test_ext().execute_with(|| {
+		let chain = governed_chain();
+		let id = propose(&chain, &ALICE, BALANCE_PARAMETERS, set_fee(9));
+		vote(&chain, &BOB, id, true);
+		vote(&chain, &CHARLIE, id, false);
+		// BOB moves his 300 to ALICE, who votes too: they are weighed once, where they are.
+		call(&BOB, chain.balance, b::function::TRANSFER, (holder(&ALICE), 300u128)).unwrap();
+		vote(&chain, &ALICE, id, false);
+		advance_to(now() + MAJORITY.voting_period + 1);
+		let tallied = proposal(&chain, id);
+		assert_eq!((tallied.ayes, tallied.nays), (0, 1_000));
+		assert_eq!(tallied.status, Status::Rejected);
+	});
+}
+
+#[test]
+fn a_rule_changes_only_through_a_vote_under_the_current_rule() {
+	new_test_ext().execute_with(|| {
+		let chain = governed_chain();
+		let stricter = Rule { approval_percent: 75, ..MAJORITY };
+		let id = propose(&chain, &ALICE, BALANCE_PARAMETERS, Action::SetRule(stricter));
+		vote(&chain, &ALICE, id, true);
+		advance_to(now() + MAJORITY.voting_period + 1 + MAJORITY.enactment_delay);
+		assert_eq!(governed(&chain, BALANCE_PARAMETERS).rule, stricter);
+
+		// 60 % no longer passes a parameter change.
+		let fee = propose(&chain, &ALICE, BALANCE_PARAMETERS, set_fee(3));
+		vote(&chain, &ALICE, fee, true);
+		vote(&chain, &BOB, fee, false);
+		vote(&chain, &CHARLIE, fee, false);
+		advance_to(now() + stricter.voting_period + 1);
+		assert_eq!(proposal(&chain, fee).status, Status::Rejected);
+
+		// An invalid rule cannot even be proposed.
+		let impossible = Rule { approval_percent: 101, ..MAJORITY };
+		assert_fails!(
+			call(
+				&ALICE,
+				chain.democracy,
+				d::function::PROPOSE,
+				ProposeArgs { governed: BALANCE_PARAMETERS, action: Action::SetRule(impossible) },
+			),
+			Error::<Test>::ModuleReverted
+		);
+	});
+}
+
+#[test]
+fn staking_bonds_a_slashable_capability_and_governance_slashes_it() {
+	new_test_ext().execute_with(|| {
+		let chain = governed_chain();
+		call_full(
+			&ALICE,
+			chain.staking,
+			s::function::BOND,
+			Vec::new(),
+			vec![CapRef::Request(0)],
+			vec![(
+				chain.balance,
+				BalanceCap::Slashable { account: raw(&ALICE), amount: 200 }.encode(),
+			)],
+		)
+		.expect("bond");
+		let stake: Option<Stake> = query(&BOB, chain.staking, s::function::STAKE, raw(&ALICE));
+		let stake = stake.expect("bonded");
+		assert_eq!(stake.amount, 200);
+		assert_eq!(
+			Capabilities::<Test>::get(stake.cap).unwrap().holder,
+			Holder::Module(chain.staking)
+		);
+		assert_eq!(account_of(&chain, &ALICE), Account { free: 400, locked: 200 });
+
+		// Governance decides a slash of 50.
+		let order = SlashOrder { account: raw(&ALICE), amount: 50 };
+		let id = propose(
+			&chain,
+			&BOB,
+			STAKING_SLASH,
+			Action::Invoke {
+				function: s::function::SLASH.as_bytes().to_vec(),
+				params: order.encode(),
+			},
+		);
+		vote(&chain, &BOB, id, true);
+		vote(&chain, &CHARLIE, id, true);
+		vote(&chain, &ALICE, id, false);
+		// BOB + CHARLIE hold 400 of 1000: 50 % of the votes cast is not reached...
+		advance_to(now() + MAJORITY.voting_period + 1);
+		assert_eq!(proposal(&chain, id).status, Status::Rejected);
+
+		// ...until ALICE agrees.
+		let id = propose(
+			&chain,
+			&BOB,
+			STAKING_SLASH,
+			Action::Invoke {
+				function: s::function::SLASH.as_bytes().to_vec(),
+				params: order.encode(),
+			},
+		);
+		vote(&chain, &ALICE, id, true);
+		advance_to(now() + MAJORITY.voting_period + 1 + MAJORITY.enactment_delay);
+		assert_eq!(proposal(&chain, id).status, Status::Enacted);
+		let stake: Stake =
+			query::<Option<Stake>>(&BOB, chain.staking, s::function::STAKE, raw(&ALICE)).unwrap();
+		assert_eq!(stake.amount, 150, "staking keeps the remainder");
+		assert_eq!(account_of(&chain, &ALICE), Account { free: 400, locked: 150 });
+		let total: u128 = query(&BOB, chain.balance, b::function::TOTAL_ISSUANCE, ());
+		assert_eq!(total, 950, "slashed funds are burnt");
+		// The slasher came back to democracy for next time.
+		let slasher = governed(&chain, STAKING_SLASH).cap.expect("still governed");
+		assert_eq!(
+			Capabilities::<Test>::get(slasher).unwrap().holder,
+			Holder::Module(chain.democracy)
+		);
+	});
+}
+
+#[test]
+fn unbonding_drops_the_capability_after_the_delay() {
+	new_test_ext().execute_with(|| {
+		let chain = governed_chain();
+		call_full(
+			&BOB,
+			chain.staking,
+			s::function::BOND,
+			Vec::new(),
+			vec![CapRef::Request(0)],
+			vec![(
+				chain.balance,
+				BalanceCap::Slashable { account: raw(&BOB), amount: 100 }.encode(),
+			)],
+		)
+		.unwrap();
+		assert_fails!(
+			call(&BOB, chain.staking, s::function::WITHDRAW, ()),
+			Error::<Test>::ModuleReverted
+		);
+		let at: u64 = query(&BOB, chain.staking, s::function::UNBOND, ());
+		assert_eq!(at, now() + UNBONDING_DELAY);
+		assert_fails!(
+			call(&BOB, chain.staking, s::function::WITHDRAW, ()),
+			Error::<Test>::ModuleReverted
+		);
+
+		advance_to(at);
+		call(&BOB, chain.staking, s::function::WITHDRAW, ()).expect("withdraw");
+		assert_eq!(account_of(&chain, &BOB), Account { free: 300, locked: 0 });
+		let stake: Option<Stake> = query(&BOB, chain.staking, s::function::STAKE, raw(&BOB));
+		assert_eq!(stake, None);
+	});
+}
+
+#[test]
+fn bond_refuses_someone_elses_or_a_foreign_capability() {
+	new_test_ext().execute_with(|| {
+		let chain = governed_chain();
+		let tester = deploy_tester("t");
+		let foreign = mint_to(&ALICE, tester, b"not balance");
+		assert_fails!(
+			call_full(
+				&ALICE,
+				chain.staking,
+				s::function::BOND,
+				Vec::new(),
+				vec![CapRef::Held(foreign)],
+				Vec::new()
+			),
+			Error::<Test>::ModuleReverted
+		);
+		// BOB's slashable capability, given to ALICE, is not ALICE's stake.
+		call_full(
+			&BOB,
+			chain.balance,
+			b::function::TOTAL_ISSUANCE,
+			Vec::new(),
+			Vec::new(),
+			vec![(
+				chain.balance,
+				BalanceCap::Slashable { account: raw(&BOB), amount: 10 }.encode(),
+			)],
+		)
+		.unwrap();
+		let bobs = caps_of(&account(&BOB))[0];
+		Kernel::transfer_capability(origin(&BOB), bobs, account(&ALICE)).unwrap();
+		assert_fails!(
+			call_full(
+				&ALICE,
+				chain.staking,
+				s::function::BOND,
+				Vec::new(),
+				vec![CapRef::Held(bobs)],
+				Vec::new()
+			),
+			Error::<Test>::ModuleReverted
+		);
+	});
+}

@@ -1,7 +1,7 @@
 //! Genesis presets: `development` (one validator, Alice), `local_testnet` (Alice and Bob) and
 //! `local_three` (Alice, Bob and Charlie).
-//! Both deploy the standard process modules (`democracy`, `balance`, `staking`), deployed by
-//! Alice, with `balance` and `staking` governed by `democracy`.
+//! All deploy the standard process modules (`democracy`, `balance`, `staking`,
+//! `secret-sharing`), deployed by Alice, with `balance` and `staking` governed by `democracy`.
 
 use crate::{
 	AccountId, AuraConfig, BalancesConfig, GrandpaConfig, KernelConfig, RuntimeGenesisConfig,
@@ -12,6 +12,7 @@ use codec::Encode;
 use module_interfaces::{
 	balance::{self, Balance as TokenBalance, BalanceGovernance, BalanceInit},
 	democracy::{self, DemocracyInit, Rule},
+	secret_sharing,
 	staking::{self, StakingGovernance, StakingInit},
 	Holder,
 };
@@ -55,7 +56,8 @@ pub mod rules {
 const UNBONDING_DELAY: u64 = 20;
 
 /// The standard process modules, in deploy order, so their ids are `democracy` 0, `balance` 1,
-/// `staking` 2. `balance` and `staking` hand their capabilities to `democracy` at init.
+/// `staking` 2, `secret-sharing` 3. `balance` and `staking` hand their capabilities to
+/// `democracy` at init.
 pub fn standard_modules(
 	deployer: &AccountId,
 	endowed: &[AccountId],
@@ -100,6 +102,7 @@ pub fn standard_modules(
 			}
 			.encode(),
 		),
+		module(secret_sharing::NAME, kernel_modules::SECRET_SHARING, Vec::new()),
 	]
 }
 

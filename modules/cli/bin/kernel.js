@@ -8,6 +8,7 @@
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import * as k from '../lib/client.js';
+import * as kmsLib from '../lib/kms.js';
 
 const program = new Command();
 program
@@ -15,6 +16,7 @@ program
   .description('Drive the capability-kernel chain: modules, calls, capabilities.')
   .addOption(new Option('--url <url>', 'node WebSocket endpoint').default('ws://127.0.0.1:9944').env('KERNEL_URL'))
   .addOption(new Option('--suri <suri>', 'signer secret URI').default('//Alice').env('KERNEL_SURI'))
+  .addOption(new Option('--scheme <scheme>', 'signer key scheme').choices(['sr25519', 'ed25519']).default('sr25519'))
   .option('--ref-time <ps>', 'weight limit: ref time in picoseconds (default: twice a dry run)')
   .option('--proof-size <bytes>', 'weight limit: proof size');
 
@@ -58,10 +60,10 @@ function print(value) {
 /** Connects, runs `action`, prints its result, disconnects; reports failures clearly. */
 function withApi(action) {
   return async (...args) => {
-    const { url, suri } = program.opts();
+    const { url, suri, scheme } = program.opts();
     const api = await k.connect(url);
     try {
-      print(await action(api, k.signer(suri), ...args));
+      print(await action(api, k.signer(suri, scheme), ...args));
     } catch (error) {
       if (error instanceof k.DispatchFailed) {
         console.error(`failed on chain: ${error.message}`);
@@ -243,6 +245,82 @@ bytesOptions(
     return report;
   }),
 );
+
+const kms = program.command('kms').description('the secret-sharing key-management service');
+
+kms
+  .command('engines')
+  .description('list the registered execution engines')
+  .action(withApi(async (api) => (await kmsLib.engines(api)).map(({ address, endpoint }) => ({ address, endpoint }))));
+
+kms
+  .command('store')
+  .description('split a secret k-of-n over engines, register it on chain and upload each share')
+  .argument('<secret>', 'the secret, as text or 0x hex')
+  .requiredOption('--threshold <k>', 'shares needed to rebuild it', Number)
+  .option('--engines <addresses>', 'comma-separated engine addresses (default: every registered engine)')
+  .action(
+    withApi(async (api, pair, secret, opts) => {
+      const all = await kmsLib.engines(api);
+      const chosen = opts.engines ? all.filter((e) => opts.engines.split(',').includes(e.address)) : all;
+      const bytes = secret.startsWith('0x') ? kmsLib.hexToU8a(secret) : new TextEncoder().encode(secret);
+      const { id } = await kmsLib.store(api, pair, bytes, opts.threshold, chosen);
+      return { id, engines: chosen.map((e) => e.address) };
+    }),
+  );
+
+kms
+  .command('fetch')
+  .description('open a download window, download enough shares and rebuild the secret')
+  .argument('<id>', 'the sharing id')
+  .option('--blocks <n>', 'length of the download window', Number, 20)
+  .action(
+    withApi(async (api, pair, id, opts) => {
+      await kmsLib.openDownload(api, pair, BigInt(id), opts.blocks);
+      const secret = await kmsLib.fetchSecret(api, pair, BigInt(id), await kmsLib.engines(api));
+      return { hex: k.u8aToHex(secret), text: new TextDecoder().decode(secret) };
+    }),
+  );
+
+kms
+  .command('delete')
+  .description("ask the engines to delete a sharing's shares")
+  .argument('<id>', 'the sharing id')
+  .action(withApi(async (api, pair, id) => report(api, await kmsLib.remove(api, pair, BigInt(id)))));
+
+kms
+  .command('show')
+  .description('show a sharing as registered on chain')
+  .argument('<id>', 'the sharing id')
+  .action(withApi(async (api, pair, id) => (await kmsLib.sharing(api, pair.address, BigInt(id)))?.toHuman()));
+
+kms
+  .command('split')
+  .description('split a secret k-of-n locally (Shamir) and print the shares')
+  .argument('<secret>', 'the secret, as text or 0x hex')
+  .requiredOption('--threshold <k>', 'shares needed', Number)
+  .requiredOption('--shares <n>', 'shares to make', Number)
+  .action(async (secret, opts) => {
+    const bytes = secret.startsWith('0x') ? kmsLib.hexToU8a(secret) : new TextEncoder().encode(secret);
+    print((await kmsLib.splitSecret(bytes, opts.shares, opts.threshold)).map((s) => k.u8aToHex(s)));
+  });
+
+kms
+  .command('combine')
+  .description('rebuild a secret from shares')
+  .argument('<shares...>', 'hex shares')
+  .action(async (shares) => {
+    const secret = await kmsLib.combineShares(shares.map((s) => kmsLib.hexToU8a(s)));
+    print({ hex: k.u8aToHex(secret), text: new TextDecoder().decode(secret) });
+  });
+
+program
+  .command('register-engine')
+  .description('register the engine whose ed25519 key is --suri (with --scheme ed25519) at an endpoint')
+  .argument('<endpoint>', 'e.g. http://127.0.0.1:8080')
+  .action(
+    withApi(async (api, pair, endpoint) => report(api, await k.submit(api, pair, api.tx.kernel.registerEngine(endpoint)))),
+  );
 
 program.parseAsync().catch((error) => {
   console.error(`error: ${error.message}`);

@@ -54,6 +54,18 @@ export const moduleTypes = {
   KernelSystemCap: { _enum: { Upgradable: 'u32', Destroy: 'u32' } },
   KernelCodeSource: { _enum: { Code: 'Bytes', Hash: '[u8; 32]' } },
   KernelUpgradeParams: { code: 'KernelCodeSource', migrate_params: 'Bytes' },
+  KmsSigningPayload: {
+    domain: 'Bytes',
+    engine: '[u8; 32]',
+    module: 'Bytes',
+    method: 'Bytes',
+    path: 'Bytes',
+    body_hash: '[u8; 32]',
+    timestamp: 'u64',
+  },
+  KmsRegisterArgs: { threshold: 'u8', shares: 'Vec<([u8; 32], [u8; 32])>' },
+  KmsSlot: { engine: '[u8; 32]', commitment: '[u8; 32]', uploaded: 'bool', deleted: 'bool' },
+  KmsSharing: { owner: 'AccountId32', threshold: 'u8', slots: 'Vec<KmsSlot>', download_until: 'u64', deleting: 'bool' },
 };
 
 /** A weight limit large enough for ordinary calls: 0.5 s and 5 MiB of proof. */
@@ -66,9 +78,9 @@ export async function connect(url = 'ws://127.0.0.1:9944') {
   return api;
 }
 
-/** An sr25519 key pair from a secret URI such as `//Alice`. */
-export function signer(suri = '//Alice') {
-  return new Keyring({ type: 'sr25519', ss58Format: 42 }).addFromUri(suri);
+/** A key pair from a secret URI such as `//Alice`: sr25519, or `ed25519` for engine keys. */
+export function signer(suri = '//Alice', scheme = 'sr25519') {
+  return new Keyring({ type: scheme, ss58Format: 42 }).addFromUri(suri);
 }
 
 /** The address for an account argument: a secret URI (`//Bob`) or an address. */

@@ -35,14 +35,15 @@ export function freePort() {
 }
 
 /**
- * Starts a node with `args` (plus a temporary base path, loopback ports) and waits until its
- * RPC answers. Returns `{ url, peerId, p2pPort, log, stop }`.
+ * Starts a node with `args` (plus a base path, temporary unless given, and loopback ports) and
+ * waits until its RPC answers. Returns `{ url, peerId, p2pPort, basePath, log, stop }`;
+ * `stop({ keepData: true })` keeps the base path for a restart.
  */
-export async function startNode(name, args) {
+export async function startNode(name, args, { basePath: existing } = {}) {
   if (!existsSync(nodeBinary)) throw new Error(`${nodeBinary} is missing: cargo build -p kernel-node`);
   const rpcPort = await freePort();
   const p2pPort = await freePort();
-  const basePath = mkdtempSync(path.join(os.tmpdir(), `kernel-${name}-`));
+  const basePath = existing ?? mkdtempSync(path.join(os.tmpdir(), `kernel-${name}-`));
   const child = spawn(
     nodeBinary,
     [
@@ -78,8 +79,9 @@ export async function startNode(name, args) {
     url,
     peerId,
     p2pPort,
+    basePath,
     log: () => log,
-    async stop() {
+    async stop({ keepData = false } = {}) {
       if (!exited) {
         child.kill('SIGINT');
         await new Promise((resolve) => {
@@ -87,7 +89,7 @@ export async function startNode(name, args) {
           child.on('exit', () => { clearTimeout(timer); resolve(); });
         });
       }
-      rmSync(basePath, { recursive: true, force: true });
+      if (!keepData) rmSync(basePath, { recursive: true, force: true });
     },
   };
 }

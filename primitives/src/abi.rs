@@ -13,7 +13,9 @@
 //! `out_len_ptr` holds the capacity of the buffer at `out_ptr`; on return it holds the length of
 //! the produced bytes. When the buffer is too small nothing is written to it, the length is
 //! still reported and [`ReturnCode::OutputTooSmall`] is returned, so the caller can retry with a
-//! larger buffer.
+//! larger buffer. Functions whose work cannot be repeated safely — `call_module`, `cap_invoke`
+//! and `http_fetch` — check the buffer *before* doing anything: it must hold the kernel's
+//! `MaxOutputLen` (at most [`MAX_OUTPUT_BUFFER`]), and the reported length is that limit.
 //!
 //! # Errors
 //!

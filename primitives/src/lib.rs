@@ -162,7 +162,7 @@ pub struct Request<Data> {
 	pub data: Data,
 }
 
-/// The exports a module has, as a bit set over [`abi::export`].
+/// The exports a module has, as a bit set over [`abi::Entry`].
 #[derive(
 	Encode,
 	Decode,

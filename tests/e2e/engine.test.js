@@ -5,8 +5,11 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import * as k from 'kernel-cli';
 import * as kms from 'kernel-cli/lib/kms.js';
 import { eventually, freePort, startNode } from './lib/nodes.js';
@@ -18,6 +21,14 @@ const secret = new TextEncoder().encode('correct horse battery staple');
 const nodes = {};
 const engines = {};
 let api;
+
+const cliPath = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'modules', 'cli', 'bin', 'kernel.js');
+
+/** Runs the kernel CLI against `url` and parses its JSON output. */
+async function cli(url, ...args) {
+  const { stdout } = await promisify(execFile)('node', [cliPath, '--url', url, ...args], { encoding: 'utf8' });
+  return JSON.parse(stdout);
+}
 
 /** Starts (or restarts, keeping `basePath`) validator `name` as an engine. */
 async function startEngine(name, httpPort, basePath, bootnodes) {
@@ -40,17 +51,17 @@ test.before(async () => {
     nodes[name] = { node, httpPort, bootnodes };
   }
   api = await k.connect(nodes.alice.node.url);
-  const alice = k.signer('//Alice');
 
-  // Each engine: its key in its node's keystore, funds for fees, registration on chain.
+  // Each engine, set up with the CLI commands of docs/execution-engine.md: its key in its
+  // node's keystore, funds for fees, registration on chain.
   for (const name of validators) {
-    const key = k.signer(`//${name}-engine`, 'ed25519');
-    const nodeApi = await k.connect(nodes[name].node.url);
-    await nodeApi.rpc.author.insertKey('kern', `//${name}-engine`, k.u8aToHex(key.publicKey));
-    await nodeApi.disconnect();
-    await k.submit(api, alice, api.tx.balances.transferKeepAlive(key.address, 10n ** 15n));
+    const suri = `//${name}-engine`;
+    const { url } = nodes[name].node;
     const endpoint = `http://127.0.0.1:${nodes[name].httpPort}`;
-    await k.submit(api, key, api.tx.kernel.registerEngine(endpoint));
+    const key = k.signer(suri, 'ed25519');
+    assert.equal((await cli(url, 'insert-engine-key', suri)).engine, key.address);
+    await cli(nodes.alice.node.url, 'fund', suri, '1000000000000000', '--to-scheme', 'ed25519');
+    await cli(nodes.alice.node.url, '--scheme', 'ed25519', '--suri', suri, 'register-engine', endpoint);
     engines[name] = { key, address: key.address, account: key.publicKey, endpoint };
   }
 });
@@ -163,4 +174,21 @@ test('deletion is carried out by every engine and confirmed on chain', async () 
     const response = await kms.engineRequest(api, owner, engines[name], 'GET', sharingId);
     assert.equal(response.status, 404, `${name} no longer knows the sharing`);
   }
+});
+
+test('the CLI walkthrough of docs/execution-engine.md: store, fetch and delete as //Dave', async () => {
+  const url = nodes.alice.node.url;
+  const text = 'the second secret';
+  const { id, engines: used } = await cli(url, '--suri', '//Dave', 'kms', 'store', text, '--threshold', '2');
+  assert.equal(used.length, 3);
+  await eventually(async () => (await confirmedUploads(BigInt(id))) === 3, {
+    timeout: 180_000,
+    what: 'three upload confirmations',
+  });
+  assert.equal((await cli(url, '--suri', '//Dave', 'kms', 'fetch', String(id))).text, text);
+  await cli(url, '--suri', '//Dave', 'kms', 'delete', String(id));
+  await eventually(async () => (await cli(url, '--suri', '//Dave', 'kms', 'show', String(id))) === null, {
+    timeout: 240_000,
+    what: 'every engine to delete and confirm',
+  });
 });

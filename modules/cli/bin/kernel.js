@@ -292,7 +292,7 @@ kms
   .command('show')
   .description('show a sharing as registered on chain')
   .argument('<id>', 'the sharing id')
-  .action(withApi(async (api, pair, id) => (await kmsLib.sharing(api, pair.address, BigInt(id)))?.toHuman()));
+  .action(withApi(async (api, pair, id) => (await kmsLib.sharing(api, pair.address, BigInt(id)))?.toHuman() ?? null));
 
 kms
   .command('split')
@@ -313,6 +313,31 @@ kms
     const secret = await kmsLib.combineShares(shares.map((s) => kmsLib.hexToU8a(s)));
     print({ hex: k.u8aToHex(secret), text: new TextDecoder().decode(secret) });
   });
+
+program
+  .command('insert-engine-key')
+  .description("put an ed25519 engine key (key type kern) into the node's keystore (needs --rpc-methods unsafe)")
+  .argument('<suri>', 'the secret URI of the engine key')
+  .action(
+    withApi(async (api, pair, suri) => {
+      const key = k.signer(suri, 'ed25519');
+      await api.rpc.author.insertKey('kern', suri, k.u8aToHex(key.publicKey));
+      return { engine: key.address };
+    }),
+  );
+
+program
+  .command('fund')
+  .description('transfer native tokens (in plancks) from the signer, e.g. to pay an engine\'s fees')
+  .argument('<to>', 'address or //Name (add --to-scheme ed25519 for an engine key)')
+  .argument('<amount>', 'amount in plancks')
+  .option('--to-scheme <scheme>', 'key scheme of a //Name recipient', 'sr25519')
+  .action(
+    withApi(async (api, pair, to, amount, opts) => {
+      const dest = to.startsWith('//') ? k.signer(to, opts.toScheme).address : to;
+      return report(api, await k.submit(api, pair, api.tx.balances.transferKeepAlive(dest, BigInt(amount))));
+    }),
+  );
 
 program
   .command('register-engine')

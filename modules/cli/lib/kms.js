@@ -76,6 +76,19 @@ export async function engineRequest(api, pair, engine, method, id, body = new Ui
 }
 
 /**
+ * `engineRequest`, repeated while the engine answers with one of `statuses` (up to `attempts`
+ * times, a second apart): an engine on another node may not have imported the block that
+ * registered the sharing or opened the window yet. Each attempt is signed anew.
+ */
+export async function engineRequestWhenSynced(api, pair, engine, method, id, body, { statuses = [403, 404], attempts = 15 } = {}) {
+  for (let attempt = 1; ; attempt++) {
+    const response = await engineRequest(api, pair, engine, method, id, body);
+    if (!statuses.includes(response.status) || attempt >= attempts) return response;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+/**
  * Splits `secret` k-of-n over `engineList`, registers the sharing, uploads each share to its
  * engine and returns the sharing id. The engines confirm on chain on their own.
  */
@@ -88,7 +101,7 @@ export async function store(api, pair, secret, threshold, engineList) {
   const registered = await k.call(api, pair, { module: MODULE, fn: 'register', params: args });
   const id = k.decode(api, 'u64', registered.output).toBigInt();
   for (const [i, engine] of engineList.entries()) {
-    const { status, body } = await engineRequest(api, pair, engine, 'PUT', id, shares[i]);
+    const { status, body } = await engineRequestWhenSynced(api, pair, engine, 'PUT', id, shares[i]);
     if (status !== 200) throw new Error(`engine ${engine.address} refused the upload: ${status} ${Buffer.from(body)}`);
   }
   return { id, shares };
@@ -106,7 +119,7 @@ export async function fetchSecret(api, pair, id, engineList) {
   const threshold = found.threshold.toNumber();
   const shares = [];
   for (const engine of engineList) {
-    const { status, body } = await engineRequest(api, pair, engine, 'GET', id);
+    const { status, body } = await engineRequestWhenSynced(api, pair, engine, 'GET', id);
     if (status === 200) shares.push(body);
     if (shares.length === threshold) return combineShares(shares);
   }

@@ -4,8 +4,9 @@
 //! Off-chain, on engines that run it: `on_state_change` counts its runs in a secret and
 //! submits `emit(ENGINE_EVENT)` signed by the engine; `on_http_request` answers
 //! `/echo` (the body back), `GET|PUT /secret/{key}`, `/write` (tries to write state),
-//! `/submit` (submits `emit(body)`), `/fetch` (fetches the URL in the body), `/whoami` (the
-//! engine's account) and `/fail`.
+//! `/submit` (submits `emit(body)`), `/fetch` (fetches the URL in the body), `/call` (a
+//! nested call described by the [`CallArgs`] body, answered with the [`Outcome`]), `/whoami`
+//! (the engine's account) and `/fail`.
 
 use crate::{CapId, ModuleId};
 use alloc::vec::Vec;
@@ -56,8 +57,12 @@ pub mod function {
 	pub const BURN: &str = "burn";
 	/// `Vec<AccountId>`: names the engines the module trusts.
 	pub const TRUST: &str = "trust";
-	/// Calls an off-chain host function on chain (which traps).
-	pub const OFFCHAIN_ON_CHAIN: &str = "offchain_on_chain";
+	/// Stores a secret: traps on chain (`OffchainOnly`); off chain (reached by a nested call from
+	/// an engine's run) returns the `u32` return code of `secret_set`.
+	pub const USE_SECRETS: &str = "use_secrets";
+	/// `Vec<CapId>`: returns these held capabilities to the caller, in the output (the kept
+	/// list is not updated).
+	pub const RELEASE: &str = "release";
 
 	/// Capability: returns its data.
 	pub const ECHO: &str = "echo";

@@ -12,6 +12,7 @@ use crate::{
 };
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
+use kernel_primitives::abi::MAX_OUTPUT_BUFFER;
 pub use kernel_primitives::offchain::{
 	EngineCall, HttpFetch, HttpRequest, HttpResponse, StateChangeInput,
 };
@@ -21,13 +22,19 @@ pub use kernel_primitives::offchain::{
 pub mod secrets {
 	use super::*;
 
-	/// The secret at `key`.
-	pub fn get(key: &[u8]) -> Option<Vec<u8>> {
+	/// The secret at `key`, `None` if there is none. Fails with `ReturnCode::Unavailable` when
+	/// the node cannot open its secrets (no engine key, or a value sealed with another key) and
+	/// `ReturnCode::NotAllowed` when this module does not trust the engine it runs on.
+	pub fn get(key: &[u8]) -> Result<Option<Vec<u8>>, CallError> {
 		// SAFETY: the host writes within the buffer it is given.
-		with_output(256, |ptr, len| unsafe {
+		let result = with_output(256, |ptr, len| unsafe {
 			host::secret_get(key.as_ptr() as u32, key.len() as u32, ptr, len)
-		})
-		.ok()
+		});
+		match result {
+			Ok(value) => Ok(Some(value)),
+			Err(error) if error.code == ReturnCode::KeyNotFound => Ok(None),
+			Err(error) => Err(error),
+		}
 	}
 
 	/// Stores `value` at `key`.
@@ -44,19 +51,24 @@ pub mod secrets {
 	}
 
 	/// Removes the secret at `key`; whether there was one.
-	pub fn clear(key: &[u8]) -> bool {
+	pub fn clear(key: &[u8]) -> Result<bool, CallError> {
 		// SAFETY: the pointer describes `key`.
-		let raw = unsafe { host::secret_clear(key.as_ptr() as u32, key.len() as u32) };
-		raw == ReturnCode::Success as u32
+		match check(unsafe { host::secret_clear(key.as_ptr() as u32, key.len() as u32) }) {
+			Ok(()) => Ok(true),
+			Err(error) if error.code == ReturnCode::KeyNotFound => Ok(false),
+			Err(error) => Err(error),
+		}
 	}
 }
 
-/// Performs an outbound HTTP request. Fails with `ReturnCode::Unavailable` on network errors
-/// or when the deadline passes.
+/// Performs an outbound HTTP request. Fails with `ReturnCode::Unavailable` on network errors,
+/// when the deadline passes or when the response exceeds the kernel's output limit, and with
+/// `ReturnCode::NotAllowed` when this module does not trust the engine it runs on.
 pub fn fetch(request: &HttpFetch) -> Result<HttpResponse, CallError> {
 	let encoded = request.encode();
+	// The buffer takes any response the kernel allows, so the request is sent exactly once.
 	// SAFETY: the pointers describe `encoded` and the output buffer.
-	let bytes = with_output(4096, |ptr, len| unsafe {
+	let bytes = with_output(MAX_OUTPUT_BUFFER as usize, |ptr, len| unsafe {
 		host::http_fetch(encoded.as_ptr() as u32, encoded.len() as u32, ptr, len)
 	})?;
 	HttpResponse::decode(&mut &bytes[..]).map_err(|_| CallError::code(ReturnCode::DecodeFailed))

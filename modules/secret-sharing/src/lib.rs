@@ -35,6 +35,12 @@ const ENGINES: Value<Vec<AccountId>> = Value::new(b"engines");
 /// Most engines the module trusts at once.
 const MAX_ENGINES: usize = 64;
 
+/// Blocks after which an engine confirms a deletion again if its first confirmation has not
+/// reached the chain (the transaction was dropped).
+const CONFIRM_RETRY_BLOCKS: u64 = 20;
+/// Secret: the deletions this engine confirmed and when, `Vec<(SharingId, u64)>`.
+const PENDING_CONFIRMATIONS: &[u8] = b"pending-delete-confirmations";
+
 impl Module for SecretSharing {
 	fn init(init: Init) -> Result<Output> {
 		// Nothing to govern: the module stays as deployed.
@@ -70,19 +76,35 @@ impl Module for SecretSharing {
 		}
 	}
 
-	/// Deletes this engine's shares of sharings whose deletion was requested, and confirms.
+	/// Deletes this engine's shares of sharings whose deletion was requested, and confirms;
+	/// confirms again if a confirmation has not reached the chain after
+	/// [`CONFIRM_RETRY_BLOCKS`] (its transaction was dropped).
 	fn on_state_change(_change: StateChange) -> Result<()> {
 		let Some(me) = offchain::engine_account() else { return Ok(()) };
+		let now = env::block_number();
+		let sent: Vec<(SharingId, u64)> = secrets::get(PENDING_CONFIRMATIONS)?
+			.and_then(|bytes| Decode::decode(&mut &bytes[..]).ok())
+			.unwrap_or_default();
+		let mut pending = Vec::new();
 		for id in DELETING.get_or_default() {
 			let Some(sharing) = SHARINGS.get(&id) else { continue };
-			let mine = sharing.slots.iter().any(|slot| slot.engine == me && !slot.deleted);
-			if !mine || secrets::get(&confirmed_key(id)).is_some() {
+			if !sharing.slots.iter().any(|slot| slot.engine == me && !slot.deleted) {
 				continue;
 			}
-			secrets::clear(&share_key(id));
+			let sent_at = sent.iter().find(|(sent_id, _)| *sent_id == id).map(|(_, at)| *at);
+			if let Some(at) = sent_at.filter(|at| now < at.saturating_add(CONFIRM_RETRY_BLOCKS)) {
+				pending.push((id, at));
+				continue;
+			}
+			secrets::clear(&share_key(id))?;
 			offchain::submit_call(env::module_id(), f::CONFIRM_DELETE, &id)?;
-			// Do not confirm twice while the first confirmation is on its way.
-			secrets::set(&confirmed_key(id), &[1])?;
+			pending.push((id, now));
+		}
+		// Confirmations that reached the chain are forgotten with the rest.
+		if pending.is_empty() {
+			secrets::clear(PENDING_CONFIRMATIONS)?;
+		} else if pending != sent {
+			secrets::set(PENDING_CONFIRMATIONS, &pending.encode())?;
 		}
 		Ok(())
 	}
@@ -229,10 +251,6 @@ fn share_key(id: SharingId) -> Vec<u8> {
 	format!("share/{id}").into_bytes()
 }
 
-fn confirmed_key(id: SharingId) -> Vec<u8> {
-	format!("delete-confirmed/{id}").into_bytes()
-}
-
 fn last_seen_key(account: &AccountId) -> Vec<u8> {
 	let mut key = b"last-seen/".to_vec();
 	key.extend_from_slice(account);
@@ -287,7 +305,9 @@ fn download(request: &HttpRequest, id: SharingId) -> core::result::Result<HttpRe
 		return Err(refuse(403, "no download window is open"));
 	}
 	accept_timestamp(request, &signer)?;
-	let share = secrets::get(&share_key(id)).ok_or_else(|| refuse(404, "no share stored here"))?;
+	let share = secrets::get(&share_key(id))
+		.map_err(|_| refuse(503, "this engine cannot open its secrets"))?
+		.ok_or_else(|| refuse(404, "no share stored here"))?;
 	Ok(HttpResponse { status: 200, headers: Vec::new(), body: share })
 }
 
@@ -334,7 +354,10 @@ fn accept_timestamp(
 	let timestamp: u64 =
 		header_str(request, AUTH_TIMESTAMP)?.parse().map_err(|_| refuse(400, "bad timestamp"))?;
 	let key = last_seen_key(account);
-	let last = secrets::get(&key).and_then(|bytes| u64::decode(&mut &bytes[..]).ok()).unwrap_or(0);
+	let last = secrets::get(&key)
+		.map_err(|_| refuse(503, "this engine cannot open its secrets"))?
+		.and_then(|bytes| u64::decode(&mut &bytes[..]).ok())
+		.unwrap_or(0);
 	if timestamp <= last {
 		return Err(refuse(409, "replayed request"));
 	}

@@ -133,9 +133,15 @@ impl Module for Tester {
 				env::trust_engines(&engines)?;
 				Ok(Output::none())
 			},
-			f::OFFCHAIN_ON_CHAIN => {
-				let _ = offchain::secrets::get(b"nope");
-				Ok(Output::none())
+			f::USE_SECRETS => {
+				let code = code_of(offchain::secrets::set(b"probe", b"value"));
+				Ok(Output::value(&code))
+			},
+			f::RELEASE => {
+				let ids: Vec<CapId> = call.args()?;
+				Ok(ids
+					.into_iter()
+					.fold(Output::none(), |output, id| output.with_cap(Cap::from_id(id))))
 			},
 			_ => Err(Error::UnknownFunction),
 		}
@@ -194,7 +200,7 @@ impl Module for Tester {
 	}
 
 	fn on_state_change(_change: StateChange) -> Result<()> {
-		let count = offchain::secrets::get(STATE_CHANGE_COUNT)
+		let count = offchain::secrets::get(STATE_CHANGE_COUNT)?
 			.and_then(|bytes| u32::decode(&mut &bytes[..]).ok())
 			.unwrap_or(0);
 		offchain::secrets::set(STATE_CHANGE_COUNT, &(count + 1).encode())?;
@@ -211,7 +217,7 @@ impl Module for Tester {
 					offchain::secrets::set(key.as_bytes(), &request.body)?;
 					HttpResponse::new(200, "stored")
 				},
-				_ => match offchain::secrets::get(key.as_bytes()) {
+				_ => match offchain::secrets::get(key.as_bytes())? {
 					Some(value) => HttpResponse::new(200, value),
 					None => HttpResponse::new(404, "no such secret"),
 				},
@@ -219,6 +225,10 @@ impl Module for Tester {
 		}
 		match path {
 			"/echo" => Ok(HttpResponse::new(200, request.body)),
+			"/call" => {
+				let args = CallArgs::decode(&mut &request.body[..]).map_err(|_| Error::Decode)?;
+				Ok(HttpResponse::new(200, outcome(call_with(args)).encode()))
+			},
 			"/write" => {
 				storage::set(b"offchain", b"write");
 				Ok(HttpResponse::new(200, "written"))
@@ -252,7 +262,10 @@ kernel_sdk::entry_points!(
 );
 
 fn keep(ids: Vec<CapId>) {
-	KEPT.mutate(|kept| kept.extend(ids));
+	// Nothing to keep writes nothing, so read-only (off-chain) frames can report outcomes.
+	if !ids.is_empty() {
+		KEPT.mutate(|kept| kept.extend(ids));
+	}
 }
 
 fn held(ids: Vec<CapId>) -> Vec<Cap> {

@@ -131,10 +131,19 @@ fn serves<T: Config>(config: &EngineNodeConfig, account: &T::AccountId, module: 
 	}
 }
 
-/// Persistent key of the markers of `(module, block_number)`.
-fn marker_key(module: ModuleId, number: u64) -> Vec<u8> {
-	(b"kernel::engine::done", module, number).encode()
+/// Whether `module` trusts this node's engine key (false on a node without one).
+pub fn trusted_by<T: Config>(module: ModuleId) -> bool {
+	signer::<T>().is_some_and(|(_, account)| TrustedEngines::<T>::get(module).contains(&account))
 }
+
+/// Persistent key of `module`'s run markers: the `(block number, block hash)` pairs whose
+/// `on_state_change` already ran on this node.
+pub(crate) fn markers_key(module: ModuleId) -> Vec<u8> {
+	(b"kernel::engine::done", module).encode()
+}
+
+/// A run marker: the number and hash of a block whose `on_state_change` already ran.
+pub(crate) type RunMarker = (u64, [u8; 32]);
 
 /// How many blocks back markers are kept: re-runs and re-orgs deeper than this are not
 /// de-duplicated.
@@ -172,22 +181,22 @@ pub fn on_block<T: Config>(n: BlockNumberFor<T>) {
 				"on_state_change of module {module} at block {number} failed: {error:?}"
 			);
 		}
-		if let Some(old) = number.checked_sub(MARKER_HISTORY) {
-			StorageValueRef::persistent(&marker_key(module, old)).clear();
-		}
 	}
 }
 
-/// Records that `(module, number, block_hash)` runs now; false if it already ran.
+/// Records that `(module, number, block_hash)` runs now; false if it already ran. Markers more
+/// than [`MARKER_HISTORY`] blocks older than `number` are forgotten on the way, so a module's
+/// markers stay bounded by the blocks it ran in during that window.
 fn claim(module: ModuleId, number: u64, block_hash: [u8; 32]) -> bool {
-	let key = marker_key(module, number);
-	StorageValueRef::persistent(&key)
-		.mutate(|done: Result<Option<Vec<[u8; 32]>>, _>| {
+	let oldest_kept = number.saturating_sub(MARKER_HISTORY);
+	StorageValueRef::persistent(&markers_key(module))
+		.mutate(|done: Result<Option<Vec<RunMarker>>, _>| {
 			let mut done = done.ok().flatten().unwrap_or_default();
-			if done.contains(&block_hash) {
+			if done.contains(&(number, block_hash)) {
 				return Err(());
 			}
-			done.push(block_hash);
+			done.retain(|(ran_at, _)| *ran_at >= oldest_kept);
+			done.push((number, block_hash));
 			Ok(done)
 		})
 		.is_ok()
@@ -301,8 +310,9 @@ pub fn secret_clear<T: Config>(module: ModuleId, key: &[u8]) -> Result<bool, Eng
 /// Longest deadline an outbound request may ask for.
 const MAX_HTTP_DEADLINE_MS: u64 = 30_000;
 
-/// Performs `request`, reading at most `max_body` bytes of the response body.
-pub fn http_fetch(request: &HttpFetch, max_body: usize) -> Result<HttpResponse, EngineError> {
+/// Performs `request`; fails if the response does not arrive, or its body is not read, before
+/// the request's deadline, or if the encoded response exceeds `max_encoded` bytes.
+pub fn http_fetch(request: &HttpFetch, max_encoded: usize) -> Result<HttpResponse, EngineError> {
 	let method = match request.method.as_slice() {
 		b"GET" => http::Method::Get,
 		b"POST" => http::Method::Post,
@@ -337,18 +347,39 @@ pub fn http_fetch(request: &HttpFetch, max_body: usize) -> Result<HttpResponse, 
 			headers.push((name.as_bytes().to_vec(), value.as_bytes().to_vec()));
 		}
 	}
-	let body: Vec<u8> = response.body().take(max_body.saturating_add(1)).collect();
-	if body.len() > max_body {
+	let mut reader = response.body();
+	reader.deadline(deadline);
+	let body: Vec<u8> = reader.by_ref().take(max_encoded.saturating_add(1)).collect();
+	if reader.error().is_some() {
 		return Err(EngineError::Http);
 	}
-	Ok(HttpResponse { status: response.code, headers, body })
+	let response = HttpResponse { status: response.code, headers, body };
+	if response.encoded_size() > max_encoded {
+		return Err(EngineError::Http);
+	}
+	Ok(response)
 }
 
 // ---- transactions ----
 
+/// Blocks the on-chain nonce may stand still while reservations are ahead of it before the
+/// engine concludes that a reserved transaction was dropped and reuses its nonce.
+const NONCE_STALL_BLOCKS: u64 = 10;
+
+/// The engine's nonce reservations, in persistent off-chain storage.
+#[derive(Encode, Decode)]
+struct NonceReservation<Nonce> {
+	/// The next nonce to hand out.
+	next: Nonce,
+	/// The on-chain nonce last seen, and the block at which it was first seen.
+	on_chain: Nonce,
+	seen_at: u64,
+}
+
 /// Reserves the next nonce of the engine's `account`: at least its on-chain nonce, and past
-/// any nonce reserved before whose transaction is still in the pool. Reservations far ahead of
-/// the chain (transactions that were dropped) are forgotten.
+/// any nonce reserved before whose transaction is still in the pool. If the on-chain nonce
+/// stands still for [`NONCE_STALL_BLOCKS`] while reservations are ahead of it, a reserved
+/// transaction was dropped and left a gap no later one can pass: start again from the chain.
 fn reserve_nonce<T: Config>(account: &T::AccountId) -> T::Nonce {
 	let mut lock = StorageLock::<Time>::with_deadline(
 		b"kernel::engine::nonce-lock",
@@ -358,13 +389,17 @@ fn reserve_nonce<T: Config>(account: &T::AccountId) -> T::Nonce {
 	let key = (b"kernel::engine::nonce", account).encode();
 	let stored = StorageValueRef::persistent(&key);
 	let on_chain = frame_system::Pallet::<T>::account_nonce(account);
-	let reserved: Option<T::Nonce> = stored.get().ok().flatten();
-	let horizon = on_chain.saturating_add(64u32.into());
-	let nonce = match reserved {
-		Some(next) if next > on_chain && next < horizon => next,
-		_ => on_chain,
+	let now: u64 = frame_system::Pallet::<T>::block_number().try_into().unwrap_or(u64::MAX);
+	let previous: Option<NonceReservation<T::Nonce>> = stored.get().ok().flatten();
+	let (next, seen_at) = match previous {
+		Some(r) if r.on_chain == on_chain => (r.next, r.seen_at),
+		Some(r) => (r.next, now),
+		None => (on_chain, now),
 	};
-	stored.set(&nonce.saturating_add(One::one()));
+	let stalled = now.saturating_sub(seen_at) >= NONCE_STALL_BLOCKS;
+	let nonce = if next > on_chain && !stalled { next } else { on_chain };
+	let seen_at = if stalled { now } else { seen_at };
+	stored.set(&NonceReservation { next: nonce.saturating_add(One::one()), on_chain, seen_at });
 	nonce
 }
 

@@ -23,6 +23,9 @@
 //! * [`transfer_capability`](Pallet::transfer_capability): hand a capability to another holder.
 //! * [`upload_code`](Pallet::upload_code) / [`remove_code`](Pallet::remove_code): stage code for
 //!   an upgrade by hash.
+//! * [`register_engine`](Pallet::register_engine) /
+//!   [`unregister_engine`](Pallet::unregister_engine): announce or withdraw an execution engine
+//!   that runs modules' off-chain code (see [`engine`]).
 //!
 //! Every executing dispatchable takes a `weight_limit`; what it does not use is refunded.
 //!
@@ -557,8 +560,9 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Registers the signer as an execution engine reachable at `endpoint`. The signer's
-		/// account is the engine's ed25519 key (key type `kern` in the node's keystore).
+		/// Registers the signer as an execution engine reachable at `endpoint`. An engine signs
+		/// with its ed25519 key of key type `kern`, so the account that can actually serve is
+		/// that key; the kernel cannot tell a key's scheme from an account id and does not check.
 		#[pallet::call_index(7)]
 		#[pallet::weight(T::WeightInfo::register_engine())]
 		pub fn register_engine(

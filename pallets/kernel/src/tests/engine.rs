@@ -3,16 +3,18 @@
 
 use super::*;
 use crate::{
-	assert_fails, engine, mock::Extrinsic, ChangedModules, Engines, Error, TrustedEngines,
+	assert_fails, engine, mock::Extrinsic, Capabilities, ChangedModules, Engines, Error,
+	TrustedEngines,
 };
 use frame_support::traits::Hooks;
+use kernel_primitives::abi::ReturnCode;
 use kernel_primitives::offchain::{
 	EngineNodeConfig, HttpDispatchError, HttpRequest, HttpResponse, ENGINE_CONFIG_KEY,
 	ENGINE_KEY_TYPE,
 };
 use module_interfaces::{
 	secret_sharing::{self as ss, signing_payload, RegisterArgs, Sharing},
-	tester::{ENGINE_EVENT, STATE_CHANGE_COUNT},
+	tester::{CallArgs, Outcome, ENGINE_EVENT, STATE_CHANGE_COUNT},
 };
 use polkadot_sdk::{
 	sp_core::{
@@ -244,7 +246,7 @@ fn without_an_engine_key_secrets_are_unavailable() {
 fn off_chain_host_functions_trap_on_chain() {
 	new_test_ext().execute_with(|| {
 		let tester = deploy_tester("t");
-		assert_fails!(call(&ALICE, tester, tf::OFFCHAIN_ON_CHAIN, ()), Error::<Test>::OffchainOnly);
+		assert_fails!(call(&ALICE, tester, tf::USE_SECRETS, ()), Error::<Test>::OffchainOnly);
 	});
 }
 
@@ -451,6 +453,180 @@ fn a_sharing_must_name_registered_engines_once_each() {
 		assert_fails!(
 			call(&kms.owner_account, kms.module, ss::function::REGISTER, impossible),
 			Error::<Test>::ModuleReverted
+		);
+	});
+}
+
+/// Runs the nested call `args` from the trusted tester `offchain`, off chain through its
+/// `/call` route, and returns the outcome it reports.
+fn call_from_http(args: &CallArgs) -> Result<Outcome, HttpDispatchError> {
+	let response = http("offchain", "POST", "/call", &args.encode())?;
+	assert_eq!(response.status, 200);
+	Ok(Outcome::decode(&mut &response.body[..]).expect("an outcome"))
+}
+
+fn call_args(module: ModuleId, function: &str, params: impl Encode) -> CallArgs {
+	CallArgs { module, function: function.into(), params: params.encode(), ..Default::default() }
+}
+
+#[test]
+fn a_module_reached_by_a_nested_call_uses_engine_services_only_if_it_trusts_the_engine() {
+	let Engine { mut ext, account, .. } = engine_node();
+	ext.execute_with(|| {
+		configure(None);
+		trusting_tester(&account);
+		let stranger = deploy_tester("stranger");
+		let probe = || {
+			let outcome = call_from_http(&call_args(stranger, tf::USE_SECRETS, ())).unwrap();
+			assert_eq!(outcome.code, ReturnCode::Success as u32, "the call itself works");
+			u32::decode(&mut &outcome.data[..]).unwrap()
+		};
+
+		assert_eq!(probe(), ReturnCode::NotAllowed as u32);
+		assert_eq!(engine::secret_get::<Test>(stranger, b"probe").unwrap(), None);
+
+		call(&ALICE, stranger, tf::TRUST, vec![raw(&account)]).unwrap();
+		assert_eq!(probe(), ReturnCode::Success as u32);
+		assert_eq!(
+			engine::secret_get::<Test>(stranger, b"probe").unwrap(),
+			Some(b"value".to_vec())
+		);
+	});
+}
+
+#[test]
+fn off_chain_frames_cannot_move_capabilities_by_passing_or_returning_them() {
+	let Engine { mut ext, account, .. } = engine_node();
+	ext.execute_with(|| {
+		configure(None);
+		let tester = trusting_tester(&account);
+		let other = deploy_tester("other");
+		let mine: Vec<CapId> = query(&ALICE, tester, tf::KEPT, ());
+		let theirs: Vec<CapId> = query(&ALICE, other, tf::KEPT, ());
+		let root = state_root();
+
+		// Passing a capability: the calling frame traps.
+		let mut passing = call_args(other, tf::KEEP, ());
+		passing.caps = vec![mine[0]];
+		let refused = call_from_http(&passing).unwrap_err();
+		assert!(matches!(refused, HttpDispatchError::Failed(text) if text.ends_with(b"ReadOnly)")));
+
+		// Returning one: the callee's frame traps and the caller is told.
+		let outcome = call_from_http(&call_args(other, tf::RELEASE, vec![theirs[0]])).unwrap();
+		assert_eq!((outcome.code, outcome.caps), (ReturnCode::CalleeTrapped as u32, vec![]));
+
+		assert_eq!(state_root(), root);
+		assert_eq!(Capabilities::<Test>::get(mine[0]).unwrap().holder, Holder::Module(tester));
+		assert_eq!(Capabilities::<Test>::get(theirs[0]).unwrap().holder, Holder::Module(other));
+	});
+}
+
+#[test]
+fn run_markers_of_a_module_are_pruned_as_it_keeps_running() {
+	let Engine { mut ext, account, .. } = engine_node();
+	ext.execute_with(|| {
+		configure(None);
+		let tester = trusting_tester(&account);
+		for number in [1u64, 2, 600] {
+			frame_system::BlockHash::<Test>::insert(number, H256::repeat_byte(number as u8));
+			call(&ALICE, tester, tf::SET, (b"k".to_vec(), number.encode())).unwrap();
+			engine::on_block::<Test>(number);
+		}
+		assert_eq!(state_change_count(tester), 3);
+		let markers: Vec<engine::RunMarker> = sp_io::offchain::local_storage_get(
+			StorageKind::PERSISTENT,
+			&engine::markers_key(tester),
+		)
+		.and_then(|raw| Decode::decode(&mut &raw[..]).ok())
+		.expect("markers");
+		assert_eq!(markers, vec![(600, [88; 32])], "markers older than the history are gone");
+	});
+}
+
+#[test]
+fn a_nonce_left_behind_by_a_dropped_transaction_is_reused_once_the_chain_stalls() {
+	let Engine { mut ext, pool, account, .. } = engine_node();
+	ext.execute_with(|| {
+		configure(None);
+		trusting_tester(&account);
+		let submit = || assert_eq!(http("offchain", "POST", "/submit", b"x").unwrap().status, 202);
+		let nonces = || submitted(&pool).iter().map(|(nonce, _)| *nonce).collect::<Vec<_>>();
+
+		frame_system::Pallet::<Test>::set_block_number(5);
+		submit();
+		submit();
+		assert_eq!(nonces(), vec![0, 1], "in flight: consecutive nonces");
+
+		// Neither was included and the chain moved on: they were dropped.
+		frame_system::Pallet::<Test>::set_block_number(14);
+		submit();
+		assert_eq!(nonces(), vec![0, 1, 2], "not stalled long enough yet");
+		frame_system::Pallet::<Test>::set_block_number(15);
+		submit();
+		assert_eq!(nonces(), vec![0, 1, 2, 0], "stalled: back to the on-chain nonce");
+		submit();
+		assert_eq!(nonces(), vec![0, 1, 2, 0, 1]);
+	});
+}
+
+#[test]
+fn an_engine_confirms_a_deletion_again_when_its_confirmation_was_dropped() {
+	let Engine { mut ext, pool, account, .. } = engine_node();
+	ext.execute_with(|| {
+		let kms = kms(&account);
+		let upload = signed(&kms, &kms.owner, "PUT", "/shares/0", &kms.share, 1_700_000_000_000);
+		assert_eq!(kms_http(upload).status, 200);
+		apply_submitted(&pool, &account);
+		// Each step is a block in which the KMS's state changes (the owner registers another
+		// sharing), so the engine's on_state_change runs.
+		let args = RegisterArgs {
+			threshold: 1,
+			shares: vec![(raw(&account), sp_io::hashing::blake2_256(&kms.share))],
+		};
+		let block_with_a_change = |number: u64| {
+			crate::Pallet::<Test>::on_initialize(number);
+			frame_system::Pallet::<Test>::set_block_number(number);
+			frame_system::BlockHash::<Test>::insert(number, H256::repeat_byte(number as u8));
+			call(&kms.owner_account, kms.module, ss::function::REGISTER, args.clone()).unwrap();
+		};
+		let confirm_delete = RuntimeCall::Kernel(crate::Call::call {
+			module: kms.module,
+			function: bounded(ss::function::CONFIRM_DELETE),
+			params: bounded(0u64.encode()),
+			caps: Default::default(),
+			requests: Default::default(),
+			weight_limit: EngineTxWeight::get(),
+		});
+
+		block_with_a_change(2);
+		call(&kms.owner_account, kms.module, ss::function::DELETE, 0u64).unwrap();
+		engine::on_block::<Test>(2);
+		assert_eq!(
+			submitted(&pool).into_iter().map(|(_, c)| c).collect::<Vec<_>>(),
+			vec![confirm_delete.clone()]
+		);
+		pool.write().transactions.clear();
+
+		block_with_a_change(21);
+		engine::on_block::<Test>(21);
+		assert!(submitted(&pool).is_empty(), "the first confirmation may still be on its way");
+
+		block_with_a_change(22);
+		engine::on_block::<Test>(22);
+		assert_eq!(
+			submitted(&pool).into_iter().map(|(_, c)| c).collect::<Vec<_>>(),
+			vec![confirm_delete]
+		);
+		apply_submitted(&pool, &account);
+		assert_eq!(sharing(&kms), None, "confirmed at last: the sharing is gone");
+
+		block_with_a_change(23);
+		engine::on_block::<Test>(23);
+		assert!(submitted(&pool).is_empty());
+		assert_eq!(
+			engine::secret_get::<Test>(kms.module, b"pending-delete-confirmations").unwrap(),
+			None,
+			"nothing is left pending"
 		);
 	});
 }

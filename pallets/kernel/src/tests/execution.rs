@@ -1,8 +1,8 @@
 //! Execution: metering, memory, nesting, isolation and limits.
 
 use super::*;
-use crate::{assert_fails, weights::WeightInfo, Error};
-use kernel_primitives::abi::ReturnCode;
+use crate::{assert_fails, weights::WeightInfo, Capabilities, Error};
+use kernel_primitives::{abi::ReturnCode, envelope::CallInput};
 use module_interfaces::tester::{CallArgs, Outcome};
 
 fn call_args(module: ModuleId, function: &str, params: impl Encode) -> CallArgs {
@@ -187,7 +187,8 @@ fn a_module_that_allows_re_entry_can_be_re_entered() {
 							(i32.store8 (i32.const 302) (i32.const 0))
 							(call $return (i32.const 0) (i32.const 300) (i32.const 3))))
 					;; Call ourselves with an empty CallInput (three zero bytes at 256).
-					(i32.store (i32.const 4) (i32.const 1024))
+					;; Nested calls need a buffer that takes any output (MaxOutputLen).
+					(i32.store (i32.const 4) (i32.const 16384))
 					(i32.store (i32.const 400)
 						(call $call_module (call $module_id) (i32.const 256) (i32.const 3)
 							(i64.const 0) (i32.const 2048) (i32.const 4)))
@@ -355,4 +356,65 @@ fn synthesised_benchmark_modules_are_valid() {
 		assert!(code.len() > 3_000);
 		validate::<Test>(&code).expect("valid");
 	}
+}
+
+#[test]
+fn a_nested_call_with_a_buffer_smaller_than_the_output_limit_is_refused_before_it_runs() {
+	new_test_ext().execute_with(|| {
+		let target = deploy_tester("target");
+		let inner = CallInput {
+			function: tf::SET.as_bytes().to_vec(),
+			params: (b"k".to_vec(), b"v".to_vec()).encode(),
+			caps: Vec::new(),
+		}
+		.encode();
+		let escaped: String = inner.iter().map(|b| format!("\\{b:02x}")).collect();
+		// Calls `target.set("k", "v")` with a 64-byte output buffer and returns
+		// `(return code, reported length)`.
+		let caller = deploy(
+			&wat(&format!(
+				r#"(module
+				(import "kernel" "call_module"
+					(func $call_module (param i32 i32 i32 i64 i32 i32) (result i32)))
+				(import "kernel" "return_value" (func $return (param i32 i32 i32)))
+				(memory (export "memory") 1)
+				(data (i32.const 256) "{escaped}")
+				(func (export "init"))
+				(func (export "call")
+					(i32.store (i32.const 4) (i32.const 64))
+					(i32.store (i32.const 501)
+						(call $call_module (i32.const {target}) (i32.const 256) (i32.const {len})
+							(i64.const 0) (i32.const 2048) (i32.const 4)))
+					;; Output {{ data: (u32, u32), caps: [] }}
+					(i32.store8 (i32.const 500) (i32.const 32))
+					(i32.store (i32.const 505) (i32.load (i32.const 4)))
+					(i32.store8 (i32.const 509) (i32.const 0))
+					(call $return (i32.const 0) (i32.const 500) (i32.const 10))))"#,
+				len = inner.len(),
+			)),
+			"small-buffer",
+			Vec::new(),
+		);
+		let (code, reported): (u32, u32) = query(&ALICE, caller, "go", ());
+		assert_eq!(code, ReturnCode::OutputTooSmall as u32);
+		assert_eq!(reported, MaxOutputLen::get(), "the kernel names the size it needs");
+		let value: Option<Vec<u8>> = query(&ALICE, target, tf::GET, b"k".to_vec());
+		assert_eq!(value, None, "the callee never ran");
+	});
+}
+
+#[test]
+fn a_callee_can_return_capabilities_it_holds_to_its_caller() {
+	new_test_ext().execute_with(|| {
+		let giver = deploy_tester("giver");
+		let taker = deploy_tester("taker");
+		let held: Vec<CapId> = query(&ALICE, giver, tf::KEPT, ());
+		let outcome: Outcome =
+			query(&ALICE, taker, tf::CALL, call_args(giver, tf::RELEASE, vec![held[0]]));
+		assert_eq!(
+			(outcome.code, outcome.caps.clone()),
+			(ReturnCode::Success as u32, vec![held[0]])
+		);
+		assert_eq!(Capabilities::<Test>::get(held[0]).unwrap().holder, Holder::Module(taker));
+	});
 }

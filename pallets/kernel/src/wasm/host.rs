@@ -227,8 +227,8 @@ fn respond<T: Config>(
 	match result {
 		Ok(output) => code(write_output(caller, out_ptr, out_len_ptr, &output.encode())),
 		Err(ExecError::Reverted(mut data)) => {
-			// The buffer holds at least `MaxOutputLen` (checked before the call), which bounds
-			// revert data too; truncation is only a safeguard.
+			// The buffer holds at least `MaxOutputLen` (`output_buffer_fits`, checked before the
+			// call), which bounds revert data too; truncation is only a safeguard.
 			let capacity = u32::from_le_bytes(read_array::<T, 4>(caller, out_len_ptr)?);
 			data.truncate(capacity as usize);
 			write_output(caller, out_ptr, out_len_ptr, &data)?;
@@ -289,6 +289,10 @@ fn return_value<T: Config>(
 		let output = Output::decode_all(&mut &data[..]).map_err(|_| trap(Trap::InvalidOutput))?;
 		if output.caps.len() > T::MaxCapsPerCall::get() as usize {
 			return Err(fail(ExecError::TooManyCapabilities));
+		}
+		if !output.caps.is_empty() {
+			// Returning capabilities moves them: not in read-only off-chain frames.
+			require_onchain(&mut caller)?;
 		}
 		Exit::Return(output)
 	};
@@ -585,9 +589,16 @@ fn call_module<T: Config>(
 	out_len_ptr: u32,
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
+	if !output_buffer_fits(&mut caller, out_len_ptr)? {
+		return Ok(ReturnCode::OutputTooSmall.into());
+	}
 	let Some(call) = read_call(&mut caller, call_ptr, call_len)? else {
 		return Ok(ReturnCode::DecodeFailed.into());
 	};
+	if !call.caps.is_empty() {
+		// Passing capabilities moves them: not in read-only off-chain frames.
+		require_onchain(&mut caller)?;
+	}
 	let me = caller.data().me();
 	let result = nested(&mut caller, fuel_limit, |ctx, engine| ctx.call(engine, me, module, call))?;
 	respond(&mut caller, result, out_ptr, out_len_ptr)
@@ -640,9 +651,11 @@ fn trust_engines<T: Config>(
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>().saturating_add(T::DbWeight::get().writes(1)))?;
 	require_onchain(&mut caller)?;
+	// Longest encoding of `MaxTrustedEngines` accounts (compact length prefix included); a
+	// longer list has too many entries, reported like one that decodes to too many.
 	let max = T::MaxTrustedEngines::get().saturating_mul(32).saturating_add(8);
 	if list_len > max {
-		return Ok(ReturnCode::TooManyCapabilities.into());
+		return Ok(ReturnCode::NotAllowed.into());
 	}
 	let bytes = read(&mut caller, list_ptr, list_len)?;
 	let Ok(engines) = Vec::<T::AccountId>::decode_all(&mut &bytes[..]) else {
@@ -681,6 +694,13 @@ fn secret_key<T: Config>(caller: &mut Caller<'_, T>, ptr: u32, len: u32) -> Host
 	storage_key(caller, ptr, len)
 }
 
+/// Whether the running module may use this engine's secrets, network and signing key: it
+/// trusts the engine. The module an off-chain run entered was checked before the run; modules it
+/// calls are checked here, so calling a module does not lend it an engine it did not choose.
+fn trusts_this_engine<T: Config>(caller: &Caller<'_, T>) -> bool {
+	engine::trusted_by::<T>(caller.data().module)
+}
+
 fn unavailable(error: engine::EngineError) -> u32 {
 	log::debug!(target: crate::LOG_TARGET, "engine service failed: {error:?}");
 	ReturnCode::Unavailable.into()
@@ -695,6 +715,9 @@ fn secret_get<T: Config>(
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
 	require_offchain(&mut caller)?;
+	if !trusts_this_engine(&caller) {
+		return Ok(ReturnCode::NotAllowed.into());
+	}
 	let key = secret_key(&mut caller, key_ptr, key_len)?;
 	match engine::secret_get::<T>(caller.data().module, &key) {
 		Ok(Some(value)) => code(write_output(&mut caller, out_ptr, out_len_ptr, &value)),
@@ -712,6 +735,9 @@ fn secret_set<T: Config>(
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
 	require_offchain(&mut caller)?;
+	if !trusts_this_engine(&caller) {
+		return Ok(ReturnCode::NotAllowed.into());
+	}
 	if value_len > T::MaxValueLen::get() {
 		return Err(trap(Trap::ValueTooLarge));
 	}
@@ -728,6 +754,9 @@ fn secret_clear<T: Config>(
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
 	require_offchain(&mut caller)?;
+	if !trusts_this_engine(&caller) {
+		return Ok(ReturnCode::NotAllowed.into());
+	}
 	let key = secret_key(&mut caller, key_ptr, key_len)?;
 	Ok(match engine::secret_clear::<T>(caller.data().module, &key) {
 		Ok(true) => ReturnCode::Success.into(),
@@ -745,6 +774,9 @@ fn http_fetch<T: Config>(
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
 	require_offchain(&mut caller)?;
+	if !trusts_this_engine(&caller) {
+		return Ok(ReturnCode::NotAllowed.into());
+	}
 	if req_len > T::MaxParamsLen::get() {
 		return Err(trap(Trap::InputTooLarge));
 	}
@@ -752,9 +784,12 @@ fn http_fetch<T: Config>(
 	let Ok(request) = HttpFetch::decode_all(&mut &bytes[..]) else {
 		return Ok(ReturnCode::DecodeFailed.into());
 	};
-	// Room for the response's status and headers next to the body.
-	let max_body = (T::MaxOutputLen::get() as usize).saturating_sub(1024);
-	match engine::http_fetch(&request, max_body) {
+	// Checked before sending: a request must not be sent twice because the first response did
+	// not fit.
+	if !output_buffer_fits(&mut caller, out_len_ptr)? {
+		return Ok(ReturnCode::OutputTooSmall.into());
+	}
+	match engine::http_fetch(&request, T::MaxOutputLen::get() as usize) {
 		Ok(response) => code(write_output(&mut caller, out_ptr, out_len_ptr, &response.encode())),
 		Err(error) => Ok(unavailable(error)),
 	}
@@ -791,6 +826,9 @@ fn submit_transaction<T: Config>(
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
 	require_offchain(&mut caller)?;
+	if !trusts_this_engine(&caller) {
+		return Ok(ReturnCode::NotAllowed.into());
+	}
 	if call_len > T::MaxParamsLen::get() {
 		return Err(trap(Trap::InputTooLarge));
 	}

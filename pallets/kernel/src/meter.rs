@@ -57,9 +57,16 @@ pub fn host_call<T: Config>() -> Weight {
 	T::WeightInfo::host_fn(1).saturating_sub(T::WeightInfo::host_fn(0))
 }
 
+/// The least ref time charged per byte copied between a module's memory and the kernel
+/// (0.2 ns, a bounds-checked copy). Copying the largest input takes microseconds against a
+/// call's base of hundreds, so the `host_input` slope can be lost in the noise of a benchmark
+/// run and come out as zero; copying must never become free because of that.
+pub const MIN_REF_TIME_PER_BYTE: u64 = 200;
+
 /// What copying `len` bytes between a module's memory and the kernel costs.
 pub fn bytes<T: Config>(len: u32) -> Weight {
-	let per_byte = T::WeightInfo::host_input(1).saturating_sub(T::WeightInfo::host_input(0));
+	let measured = T::WeightInfo::host_input(1).saturating_sub(T::WeightInfo::host_input(0));
+	let per_byte = Weight::from_parts(measured.ref_time().max(MIN_REF_TIME_PER_BYTE), 0);
 	per_byte.saturating_mul(u64::from(len))
 }
 
@@ -95,4 +102,31 @@ pub fn code_load_weight<T: Config>(code_len: u32) -> Weight {
 /// Verifying one sr25519 signature (as measured for `pallet-contracts`' `sr25519_verify`).
 pub fn sr25519_verify<T: Config>(msg_len: u32) -> Weight {
 	Weight::from_parts(45_000_000, 0).saturating_add(bytes::<T>(msg_len))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::mock::Test;
+
+	#[test]
+	fn copying_bytes_costs_at_least_the_floor_and_grows_with_the_length() {
+		let one_kib = bytes::<Test>(1024).ref_time();
+		assert!(one_kib >= 1024 * MIN_REF_TIME_PER_BYTE);
+		assert_eq!(bytes::<Test>(2048).ref_time(), 2 * one_kib);
+		assert_eq!(bytes::<Test>(0), Weight::zero());
+	}
+
+	#[test]
+	fn the_fuel_rate_comes_from_the_instr_benchmark() {
+		let rate = FuelRate::of::<Test>();
+		let per_iteration = <Test as Config>::WeightInfo::instr(1)
+			.saturating_sub(<Test as Config>::WeightInfo::instr(0))
+			.ref_time();
+		assert_eq!(
+			rate.ref_time_of(INSTR_FUEL_PER_ITERATION),
+			per_iteration / INSTR_FUEL_PER_ITERATION * INSTR_FUEL_PER_ITERATION
+		);
+		assert!(rate.ref_time_of(1) > 1, "a unit of fuel has a measured cost");
+	}
 }

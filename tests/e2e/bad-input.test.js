@@ -4,20 +4,13 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as k from 'kernel-cli';
-import { devNode, moduleWasm } from './lib/nodes.js';
+import { withDevNode, moduleWasm } from './lib/nodes.js';
 
 const alice = k.signer('//Alice');
 const bob = k.signer('//Bob');
-let node;
 let api;
-
-test.before(async () => {
-  ({ node, api } = await devNode());
-});
-
-test.after(async () => {
-  await api?.disconnect();
-  await node?.stop();
+withDevNode((connected) => {
+  api = connected;
 });
 
 async function bestNumber() {

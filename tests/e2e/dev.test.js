@@ -6,20 +6,15 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import * as k from 'kernel-cli';
-import { devNode, moduleWasm, root } from './lib/nodes.js';
+import { withDevNode, moduleWasm, root } from './lib/nodes.js';
 
 const alice = k.signer('//Alice');
 const bob = k.signer('//Bob');
 let node;
 let api;
-
-test.before(async () => {
-  ({ node, api } = await devNode());
-});
-
-test.after(async () => {
-  await api?.disconnect();
-  await node?.stop();
+withDevNode((connected, started) => {
+  api = connected;
+  node = started;
 });
 
 /** `balance.account(holder)` through a dry run (no transaction needed). */

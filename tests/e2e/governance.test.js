@@ -4,22 +4,15 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as k from 'kernel-cli';
-import { devNode, eventually, moduleWasm } from './lib/nodes.js';
+import { withDevNode, eventually, moduleWasm } from './lib/nodes.js';
 
 /** Governed ids at genesis: democracy's upgrade, balance's upgrade, balance's parameters, ... */
 const BALANCE_UPGRADE = 1;
 const voters = ['//Alice', '//Bob', '//Charlie', '//Dave', '//Eve', '//Ferdie'].map((s) => k.signer(s));
 const [alice, bob] = voters;
-let node;
 let api;
-
-test.before(async () => {
-  ({ node, api } = await devNode());
-});
-
-test.after(async () => {
-  await api?.disconnect();
-  await node?.stop();
+withDevNode((connected) => {
+  api = connected;
 });
 
 function query(fn, params, type, module = 'balance') {

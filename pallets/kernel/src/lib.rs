@@ -640,6 +640,11 @@ pub mod pallet {
 			})
 		}
 
+		/// The envelope a module receives for a call of `function` by a transaction.
+		fn call_input(function: FunctionName<T>, params: Params<T>, caps: Vec<CapId>) -> CallInput {
+			CallInput { function: function.into_inner(), params: params.into_inner(), caps }
+		}
+
 		/// The execution behind [`Pallet::call`] (and its dry run).
 		pub fn execute_call(
 			who: &T::AccountId,
@@ -651,11 +656,7 @@ pub mod pallet {
 			limit: Weight,
 		) -> (Result<Output, ExecError>, exec::Usage) {
 			Self::execute_with_requests(who, requests, &caps, limit, |ctx, engine, caps| {
-				let input = CallInput {
-					function: function.into_inner(),
-					params: params.into_inner(),
-					caps,
-				};
+				let input = Self::call_input(function, params, caps);
 				ctx.call(engine, Holder::Account(who.clone()), module, input)
 			})
 		}
@@ -671,11 +672,7 @@ pub mod pallet {
 			limit: Weight,
 		) -> (Result<Output, ExecError>, exec::Usage) {
 			Self::execute_with_requests(who, requests, &caps, limit, |ctx, engine, caps| {
-				let input = CallInput {
-					function: function.into_inner(),
-					params: params.into_inner(),
-					caps,
-				};
+				let input = Self::call_input(function, params, caps);
 				ctx.invoke(engine, Holder::Account(who.clone()), cap, input)
 			})
 		}

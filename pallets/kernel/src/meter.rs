@@ -114,7 +114,8 @@ mod tests {
 		let one_kib = bytes::<Test>(1024).ref_time();
 		assert!(one_kib >= 1024 * MIN_REF_TIME_PER_BYTE);
 		assert_eq!(bytes::<Test>(2048).ref_time(), 2 * one_kib);
-		assert_eq!(bytes::<Test>(0), Weight::zero());
+		let nothing = bytes::<Test>(0);
+		assert_eq!((nothing.ref_time(), nothing.proof_size()), (0, 0));
 	}
 
 	#[test]

@@ -4,8 +4,7 @@
 use crate::{
 	exec::{ExecError, Usage},
 	types::{BalanceOf, CapabilityOf, HolderOf},
-	CapRefs, Capabilities, Config, Error, Event, FunctionName, ModuleNames, Modules, Pallet,
-	Params, Requests,
+	CapRefs, Capabilities, Config, Error, Event, ModuleNames, Modules, Pallet, Params, Requests,
 };
 use alloc::vec::Vec;
 use codec::{Codec, Decode, DecodeWithMemTracking, Encode};
@@ -281,68 +280,78 @@ impl<T: Config> Pallet<T> {
 }
 
 /// Runs the dry-run call and returns its result, the dispatchable's base weight and usage.
+/// Input beyond the pallet's bounds fails with `InputTooLarge` without running anything.
 fn dry_run_inner<T: Config>(
 	origin: T::AccountId,
 	call: DryRunCall,
 	limit: Weight,
 ) -> (Result<Output, ExecError>, Weight, Usage) {
-	use crate::weights::WeightInfo;
-	let invalid = |error| (Err(error), Weight::zero(), Usage::default());
-	match call {
+	let base = base_weight::<T>(&call);
+	let too_large =
+		|| (Err(ExecError::Trapped(crate::exec::Trap::InputTooLarge)), Usage::default());
+	let (result, usage) = match call {
 		DryRunCall::Call { module, function, params, caps, requests } => {
-			let (Some(function), Some(params), Some(caps), Some(requests)) = (
-				bound::<FunctionName<T>>(function),
-				bound::<Params<T>>(params),
-				bound_refs::<T>(caps),
-				bound_requests::<T>(requests),
-			) else {
-				return invalid(ExecError::Trapped(crate::exec::Trap::InputTooLarge));
-			};
-			let (result, usage) =
-				Pallet::<T>::execute_call(&origin, module, function, params, caps, requests, limit);
-			(result, T::WeightInfo::call(), usage)
+			match (bound(function), BoundArgs::<T>::new(params, caps, requests)) {
+				(Some(function), Some(a)) => Pallet::<T>::execute_call(
+					&origin, module, function, a.params, a.caps, a.requests, limit,
+				),
+				_ => too_large(),
+			}
 		},
 		DryRunCall::Invoke { cap, function, params, caps, requests } => {
-			let (Some(function), Some(params), Some(caps), Some(requests)) = (
-				bound::<FunctionName<T>>(function),
-				bound::<Params<T>>(params),
-				bound_refs::<T>(caps),
-				bound_requests::<T>(requests),
-			) else {
-				return invalid(ExecError::Trapped(crate::exec::Trap::InputTooLarge));
-			};
-			let (result, usage) =
-				Pallet::<T>::execute_invoke(&origin, cap, function, params, caps, requests, limit);
-			(result, T::WeightInfo::invoke(), usage)
+			match (bound(function), BoundArgs::<T>::new(params, caps, requests)) {
+				(Some(function), Some(a)) => Pallet::<T>::execute_invoke(
+					&origin, cap, function, a.params, a.caps, a.requests, limit,
+				),
+				_ => too_large(),
+			}
 		},
-		DryRunCall::Drop { cap } => {
-			let (result, usage) = Pallet::<T>::execute_drop(&origin, cap, limit);
-			(result, T::WeightInfo::drop_capability(), usage)
-		},
+		DryRunCall::Drop { cap } => Pallet::<T>::execute_drop(&origin, cap, limit),
 		DryRunCall::Deploy { code, name, params, caps, requests } => {
-			let base = T::WeightInfo::deploy(code.len() as u32);
-			let (Some(code), Some(name), Some(params), Some(caps), Some(requests)) = (
-				bound::<crate::CodeOf<T>>(code),
-				bound::<crate::ModuleName<T>>(name),
-				bound::<Params<T>>(params),
-				bound_refs::<T>(caps),
-				bound_requests::<T>(requests),
-			) else {
-				return invalid(ExecError::Trapped(crate::exec::Trap::InputTooLarge));
-			};
-			let (result, usage) =
-				Pallet::<T>::execute_deploy(&origin, code, name, params, caps, requests, limit);
-			(result, base, usage)
+			let code = bound::<crate::CodeOf<T>>(code);
+			let name = bound::<crate::ModuleName<T>>(name);
+			match (code, name, BoundArgs::<T>::new(params, caps, requests)) {
+				(Some(code), Some(name), Some(a)) => Pallet::<T>::execute_deploy(
+					&origin, code, name, a.params, a.caps, a.requests, limit,
+				),
+				_ => too_large(),
+			}
 		},
+	};
+	(result, base, usage)
+}
+
+/// The base weight of the dispatchable `call` dry-runs.
+fn base_weight<T: Config>(call: &DryRunCall) -> Weight {
+	use crate::weights::WeightInfo;
+	match call {
+		DryRunCall::Call { .. } => T::WeightInfo::call(),
+		DryRunCall::Invoke { .. } => T::WeightInfo::invoke(),
+		DryRunCall::Drop { .. } => T::WeightInfo::drop_capability(),
+		DryRunCall::Deploy { code, .. } => T::WeightInfo::deploy(code.len() as u32),
+	}
+}
+
+/// A dry run's arguments within the bounds of the dispatchable's arguments.
+struct BoundArgs<T: Config> {
+	params: Params<T>,
+	caps: CapRefs<T>,
+	requests: Requests<T>,
+}
+
+impl<T: Config> BoundArgs<T> {
+	/// `None` if any argument exceeds its bound.
+	fn new(params: Vec<u8>, caps: Vec<CapRef>, requests: Vec<Request<Vec<u8>>>) -> Option<Self> {
+		Some(Self {
+			params: bound(params)?,
+			caps: caps.try_into().ok()?,
+			requests: bound_requests::<T>(requests)?,
+		})
 	}
 }
 
 fn bound<B: TryFrom<Vec<u8>>>(bytes: Vec<u8>) -> Option<B> {
 	B::try_from(bytes).ok()
-}
-
-fn bound_refs<T: Config>(caps: Vec<CapRef>) -> Option<CapRefs<T>> {
-	caps.try_into().ok()
 }
 
 fn bound_requests<T: Config>(requests: Vec<Request<Vec<u8>>>) -> Option<Requests<T>> {

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import test from 'node:test';
 import { connect } from 'kernel-cli';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -99,6 +100,23 @@ export async function devNode() {
   const node = await startNode('dev', ['--dev', '--dev-block-time', '1000']);
   const api = await connect(node.url);
   return { node, api };
+}
+
+/**
+ * Starts a dev node before the file's tests and stops it after them; `ready(api, node)`
+ * receives the connected `ApiPromise` and the node.
+ */
+export function withDevNode(ready) {
+  let node;
+  let api;
+  test.before(async () => {
+    ({ node, api } = await devNode());
+    ready(api, node);
+  });
+  test.after(async () => {
+    await api?.disconnect();
+    await node?.stop();
+  });
 }
 
 /** Waits until `condition()` is true, polling. */

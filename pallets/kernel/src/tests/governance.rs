@@ -121,6 +121,18 @@ fn set_fee(fee: u128) -> Action {
 	}
 }
 
+/// `who` bonds `amount` with `staking`, through a `Slashable` requested in the same call.
+fn bond(chain: &Chain, who: &AccountId32, amount: u128) -> DispatchResultWithPostInfo {
+	call_full(
+		who,
+		chain.staking,
+		s::function::BOND,
+		Vec::new(),
+		vec![CapRef::Request(0)],
+		vec![(chain.balance, BalanceCap::Slashable { account: raw(who), amount }.encode())],
+	)
+}
+
 fn account_of(chain: &Chain, who: &AccountId32) -> Account {
 	query(&CHARLIE, chain.balance, b::function::ACCOUNT, holder(who))
 }
@@ -302,18 +314,7 @@ fn a_rule_changes_only_through_a_vote_under_the_current_rule() {
 fn staking_bonds_a_slashable_capability_and_governance_slashes_it() {
 	new_test_ext().execute_with(|| {
 		let chain = governed_chain();
-		call_full(
-			&ALICE,
-			chain.staking,
-			s::function::BOND,
-			Vec::new(),
-			vec![CapRef::Request(0)],
-			vec![(
-				chain.balance,
-				BalanceCap::Slashable { account: raw(&ALICE), amount: 200 }.encode(),
-			)],
-		)
-		.expect("bond");
+		bond(&chain, &ALICE, 200).expect("bond");
 		let stake: Option<Stake> = query(&BOB, chain.staking, s::function::STAKE, raw(&ALICE));
 		let stake = stake.expect("bonded");
 		assert_eq!(stake.amount, 200);
@@ -373,18 +374,7 @@ fn staking_bonds_a_slashable_capability_and_governance_slashes_it() {
 fn unbonding_drops_the_capability_after_the_delay() {
 	new_test_ext().execute_with(|| {
 		let chain = governed_chain();
-		call_full(
-			&BOB,
-			chain.staking,
-			s::function::BOND,
-			Vec::new(),
-			vec![CapRef::Request(0)],
-			vec![(
-				chain.balance,
-				BalanceCap::Slashable { account: raw(&BOB), amount: 100 }.encode(),
-			)],
-		)
-		.unwrap();
+		bond(&chain, &BOB, 100).unwrap();
 		assert_fails!(
 			call(&BOB, chain.staking, s::function::WITHDRAW, ()),
 			Error::<Test>::ModuleReverted

@@ -694,11 +694,15 @@ fn secret_key<T: Config>(caller: &mut Caller<'_, T>, ptr: u32, len: u32) -> Host
 	storage_key(caller, ptr, len)
 }
 
-/// Whether the running module may use this engine's secrets, network and signing key: it
-/// trusts the engine. The module an off-chain run entered was checked before the run; modules it
-/// calls are checked here, so calling a module does not lend it an engine it did not choose.
-fn trusts_this_engine<T: Config>(caller: &Caller<'_, T>) -> bool {
-	engine::trusted_by::<T>(caller.data().module)
+/// The prologue of the engine services (secrets, outbound HTTP, signed transactions): charges
+/// the host call, traps outside off-chain frames and returns whether the running module may use
+/// this engine's secrets, network and signing key, i.e. trusts the engine. The module an
+/// off-chain run entered was checked before the run; modules it calls are checked here, so
+/// calling a module does not lend it an engine it did not choose.
+fn enter_engine_service<T: Config>(caller: &mut Caller<'_, T>) -> HostResult<bool> {
+	charge(caller, meter::host_call::<T>())?;
+	require_offchain(caller)?;
+	Ok(engine::trusted_by::<T>(caller.data().module))
 }
 
 fn unavailable(error: engine::EngineError) -> u32 {
@@ -713,9 +717,7 @@ fn secret_get<T: Config>(
 	out_ptr: u32,
 	out_len_ptr: u32,
 ) -> HostResult<u32> {
-	charge(&mut caller, meter::host_call::<T>())?;
-	require_offchain(&mut caller)?;
-	if !trusts_this_engine(&caller) {
+	if !enter_engine_service(&mut caller)? {
 		return Ok(ReturnCode::NotAllowed.into());
 	}
 	let key = secret_key(&mut caller, key_ptr, key_len)?;
@@ -733,9 +735,7 @@ fn secret_set<T: Config>(
 	value_ptr: u32,
 	value_len: u32,
 ) -> HostResult<u32> {
-	charge(&mut caller, meter::host_call::<T>())?;
-	require_offchain(&mut caller)?;
-	if !trusts_this_engine(&caller) {
+	if !enter_engine_service(&mut caller)? {
 		return Ok(ReturnCode::NotAllowed.into());
 	}
 	if value_len > T::MaxValueLen::get() {
@@ -752,9 +752,7 @@ fn secret_clear<T: Config>(
 	key_ptr: u32,
 	key_len: u32,
 ) -> HostResult<u32> {
-	charge(&mut caller, meter::host_call::<T>())?;
-	require_offchain(&mut caller)?;
-	if !trusts_this_engine(&caller) {
+	if !enter_engine_service(&mut caller)? {
 		return Ok(ReturnCode::NotAllowed.into());
 	}
 	let key = secret_key(&mut caller, key_ptr, key_len)?;
@@ -772,9 +770,7 @@ fn http_fetch<T: Config>(
 	out_ptr: u32,
 	out_len_ptr: u32,
 ) -> HostResult<u32> {
-	charge(&mut caller, meter::host_call::<T>())?;
-	require_offchain(&mut caller)?;
-	if !trusts_this_engine(&caller) {
+	if !enter_engine_service(&mut caller)? {
 		return Ok(ReturnCode::NotAllowed.into());
 	}
 	if req_len > T::MaxParamsLen::get() {
@@ -824,9 +820,7 @@ fn submit_transaction<T: Config>(
 	call_ptr: u32,
 	call_len: u32,
 ) -> HostResult<u32> {
-	charge(&mut caller, meter::host_call::<T>())?;
-	require_offchain(&mut caller)?;
-	if !trusts_this_engine(&caller) {
+	if !enter_engine_service(&mut caller)? {
 		return Ok(ReturnCode::NotAllowed.into());
 	}
 	if call_len > T::MaxParamsLen::get() {

@@ -397,8 +397,8 @@ pub fn new_full<
 	Ok(task_manager)
 }
 
-/// Records the engine configuration for the runtime's offchain worker and, on an engine,
-/// starts the HTTP gateway.
+/// Records the engine configuration for the runtime and, on an engine, starts the runner of
+/// `on_state_change` (finalized blocks) and the HTTP gateway.
 fn start_engine(
 	engine: &kernel_engine::EngineParams,
 	client: &Arc<FullClient>,
@@ -411,24 +411,36 @@ fn start_engine(
 		return Err(ServiceError::Other("the engine needs off-chain storage".into()));
 	};
 	kernel_engine::record_config(&mut storage, engine);
+	for warning in engine.warnings() {
+		log::warn!(target: "kernel::engine", "{warning}");
+	}
 	if !engine.engine {
 		return Ok(());
 	}
-	let gateway = kernel_engine::gateway::Gateway::new(
-		client.clone(),
-		storage,
-		keystore.keystore(),
-		OffchainTransactionPoolFactory::new(pool.clone()),
-		tokio::runtime::Handle::current(),
-		engine.limits(),
-	)
-	.map_err(|e| ServiceError::Other(e.to_string()))?;
+	let context = Arc::new(
+		kernel_engine::EngineContext::new(
+			client.clone(),
+			storage,
+			keystore.keystore(),
+			OffchainTransactionPoolFactory::new(pool.clone()),
+			engine.http_policy(),
+			tokio::runtime::Handle::current(),
+		)
+		.map_err(|e| ServiceError::Other(e.to_string()))?,
+	);
+	let gateway = Arc::new(kernel_engine::gateway::Gateway::new(context.clone(), engine.limits()));
 	let addr = engine.engine_http;
 	task_manager.spawn_essential_handle().spawn("engine-gateway", Some("engine"), async move {
-		if let Err(error) = Arc::new(gateway).serve(addr).await {
+		if let Err(error) = gateway.serve(addr).await {
 			log::error!(target: "kernel::engine", "{error}");
 		}
 	});
+	let budget = engine.block_budget();
+	task_manager.spawn_essential_handle().spawn(
+		"engine-runner",
+		Some("engine"),
+		kernel_engine::runner::run(context, budget),
+	);
 	Ok(())
 }
 

@@ -1,14 +1,20 @@
-//! The off-chain externalities of gateway requests: time, randomness and outbound HTTP, as the
+//! The off-chain externalities of engine runs: time, randomness and outbound HTTP, as the
 //! runtime's `sp_io::offchain` functions expect them.
 //!
-//! The offchain worker gets these from `sc-offchain`; a runtime API call made for an HTTP
-//! request does not, so the gateway provides its own. HTTP requests are made when the runtime
-//! waits for them, one after the other, each within its deadline; response bodies are bounded.
+//! Every off-chain run of a module (an `on_state_change` or an `on_http_request`) gets its own
+//! [`EngineExternalities`], so the operator's per-run limits ([`HttpPolicy`]) are counted per
+//! run. HTTP requests are made when the runtime waits for them, one after the other, each
+//! within its deadline and the run's remaining time; response bodies are bounded. Destinations
+//! are checked by [`crate::policy`]: refused requests fail at once, and the node logs why.
 
+use crate::policy::{HttpPolicy, Refusal, Route, RunUsage};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Bytes;
 use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::{connect::HttpConnector, Client};
+use hyper_util::client::legacy::{
+	connect::{dns::Name, HttpConnector},
+	Client,
+};
 use polkadot_sdk::sp_core::{
 	offchain::{
 		Externalities, HttpError, HttpRequestId, HttpRequestStatus, OpaqueNetworkState, Timestamp,
@@ -18,49 +24,134 @@ use polkadot_sdk::sp_core::{
 use rand::RngCore;
 use std::{
 	collections::HashMap,
+	future::Future,
+	net::SocketAddr,
+	pin::Pin,
 	sync::Arc,
-	time::{Duration, SystemTime, UNIX_EPOCH},
+	task::{Context, Poll},
+	time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
-/// The outbound HTTP client, shared by all requests.
-pub type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+type HttpClient<R> = Client<HttpsConnector<HttpConnector<R>>, Full<Bytes>>;
 
-/// Builds the outbound client (HTTP and HTTPS with the system's roots).
-pub fn http_client() -> Result<HttpClient, std::io::Error> {
+/// A DNS resolver that hands the connector only the addresses the policy allows, so a name is
+/// connected to exactly the addresses that were checked.
+#[derive(Clone)]
+pub struct CheckedResolver {
+	policy: Arc<HttpPolicy>,
+}
+
+type Resolved = std::vec::IntoIter<SocketAddr>;
+
+impl tower_service::Service<Name> for CheckedResolver {
+	type Response = Resolved;
+	type Error = std::io::Error;
+	type Future = Pin<Box<dyn Future<Output = Result<Resolved, std::io::Error>> + Send>>;
+
+	fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), std::io::Error>> {
+		Poll::Ready(Ok(()))
+	}
+
+	fn call(&mut self, name: Name) -> Self::Future {
+		let policy = self.policy.clone();
+		Box::pin(async move {
+			let resolved = tokio::net::lookup_host((name.as_str(), 0)).await.inspect_err(|error| {
+				log::warn!(target: "kernel::engine", "outbound HTTP to {name}: cannot resolve it: {error}")
+			})?;
+			let (allowed, refused): (Vec<SocketAddr>, Vec<SocketAddr>) =
+				resolved.partition(|addr| policy.address_allowed(addr.ip()));
+			if allowed.is_empty() {
+				let refused: Vec<_> = refused.iter().map(|addr| addr.ip()).collect();
+				log::warn!(
+					target: "kernel::engine",
+					"outbound HTTP to {name} refused: it resolves to {refused:?}, not public and not allow-listed"
+				);
+				return Err(std::io::Error::new(
+					std::io::ErrorKind::PermissionDenied,
+					"destination not allowed",
+				));
+			}
+			Ok(allowed.into_iter())
+		})
+	}
+}
+
+/// The outbound side shared by all runs: the operator's policy and two clients, one for hosts
+/// the operator allow-listed and one whose resolver checks every address.
+pub struct Outbound {
+	policy: Arc<HttpPolicy>,
+	allowed: HttpClient<hyper_util::client::legacy::connect::dns::GaiResolver>,
+	checked: HttpClient<CheckedResolver>,
+}
+
+impl Outbound {
+	/// The clients (HTTP and HTTPS with the system's roots) under `policy`.
+	pub fn new(policy: HttpPolicy) -> Result<Self, std::io::Error> {
+		let policy = Arc::new(policy);
+		let allowed = client(HttpConnector::new())?;
+		let checked =
+			client(HttpConnector::new_with_resolver(CheckedResolver { policy: policy.clone() }))?;
+		Ok(Self { policy, allowed, checked })
+	}
+
+	/// The policy.
+	pub fn policy(&self) -> &HttpPolicy {
+		&self.policy
+	}
+}
+
+fn client<R>(mut http: HttpConnector<R>) -> Result<HttpClient<R>, std::io::Error>
+where
+	R: tower_service::Service<Name> + Clone + Send + Sync + 'static,
+	R::Response: Iterator<Item = SocketAddr>,
+	R::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+	R::Future: Send,
+{
+	http.enforce_http(false);
 	let connector = hyper_rustls::HttpsConnectorBuilder::new()
 		.with_native_roots()?
 		.https_or_http()
 		.enable_http1()
-		.build();
+		.wrap_connector(http);
 	Ok(Client::builder(hyper_util::rt::TokioExecutor::new()).build(connector))
 }
 
 /// Largest response body a module may receive.
 const MAX_RESPONSE_BODY: usize = 1024 * 1024;
 
+/// A request as the runtime builds it.
+struct Outgoing {
+	method: String,
+	uri: String,
+	route: Route,
+	headers: Vec<(String, String)>,
+	body: Vec<u8>,
+}
+
 enum Request {
 	/// Being built by the runtime.
-	Building { method: String, uri: String, headers: Vec<(String, String)>, body: Vec<u8> },
+	Building(Outgoing),
 	/// Complete, waiting to be sent.
-	Ready { method: String, uri: String, headers: Vec<(String, String)>, body: Vec<u8> },
+	Ready(Outgoing),
 	/// Answered.
 	Done { status: u16, headers: Vec<(Vec<u8>, Vec<u8>)>, body: Vec<u8>, read: usize },
 	/// Failed or timed out.
 	Failed,
 }
 
-/// Off-chain externalities for one gateway request.
-pub struct GatewayExternalities {
-	client: Arc<HttpClient>,
+/// Off-chain externalities for one engine run.
+pub struct EngineExternalities {
+	outbound: Arc<Outbound>,
 	runtime: tokio::runtime::Handle,
 	requests: HashMap<u16, Request>,
 	next_id: u16,
+	usage: RunUsage,
 }
 
-impl GatewayExternalities {
-	/// Externalities making HTTP requests with `client` on `runtime`.
-	pub fn new(client: Arc<HttpClient>, runtime: tokio::runtime::Handle) -> Self {
-		Self { client, runtime, requests: HashMap::new(), next_id: 0 }
+impl EngineExternalities {
+	/// Externalities for one run, making HTTP requests with `outbound` on `runtime`.
+	pub fn new(outbound: Arc<Outbound>, runtime: tokio::runtime::Handle) -> Self {
+		Self { outbound, runtime, requests: HashMap::new(), next_id: 0, usage: RunUsage::default() }
 	}
 
 	fn now() -> Duration {
@@ -77,44 +168,74 @@ impl GatewayExternalities {
 		}
 	}
 
-	/// Sends a complete request and reads the response, within `timeout`.
-	fn perform(
-		&self,
-		method: &str,
-		uri: &str,
-		headers: &[(String, String)],
-		body: Vec<u8>,
-		timeout: Duration,
-	) -> Request {
-		let mut builder = hyper::Request::builder().method(method).uri(uri);
-		for (name, value) in headers {
+	fn refuse(&self, uri: &str, refusal: Refusal) {
+		log::warn!(target: "kernel::engine", "outbound HTTP to {uri} refused: {refusal}");
+	}
+
+	/// Sends a complete request and reads the response, within `deadline` and what is left of
+	/// the run's time and bytes.
+	fn perform(&mut self, request: Outgoing, deadline: Option<Timestamp>) -> Request {
+		let policy = self.outbound.policy().clone();
+		let timeout = match self.usage.wait_left(&policy) {
+			Ok(left) => left.min(Self::remaining(deadline)),
+			Err(refusal) => {
+				self.refuse(&request.uri, refusal);
+				return Request::Failed;
+			},
+		};
+		if timeout.is_zero() {
+			return Request::Failed;
+		}
+		if let Err(refusal) = self.usage.spend_bytes(&policy, request.body.len() as u64) {
+			self.refuse(&request.uri, refusal);
+			return Request::Failed;
+		}
+		let body_limit = (self.usage.bytes_left(&policy) as usize).min(MAX_RESPONSE_BODY);
+		let mut builder =
+			hyper::Request::builder().method(request.method.as_str()).uri(&request.uri);
+		for (name, value) in &request.headers {
 			builder = builder.header(name, value);
 		}
-		let Ok(request) = builder.body(Full::new(Bytes::from(body))) else {
+		let Ok(outgoing) = builder.body(Full::new(Bytes::from(request.body))) else {
 			return Request::Failed;
 		};
-		let client = self.client.clone();
+		let outbound = self.outbound.clone();
+		let route = request.route;
 		let exchange = async move {
-			let response = client.request(request).await.ok()?;
+			let response = match route {
+				Route::Allowed => outbound.allowed.request(outgoing).await,
+				Route::Checked => outbound.checked.request(outgoing).await,
+			}
+			.map_err(
+				|error| log::debug!(target: "kernel::engine", "outbound HTTP failed: {error:?}"),
+			)
+			.ok()?;
 			let status = response.status().as_u16();
 			let headers = response
 				.headers()
 				.iter()
 				.map(|(name, value)| (name.as_str().as_bytes().to_vec(), value.as_bytes().to_vec()))
 				.collect();
-			let body =
-				Limited::new(response.into_body(), MAX_RESPONSE_BODY).collect().await.ok()?;
-			Some(Request::Done { status, headers, body: body.to_bytes().to_vec(), read: 0 })
+			let body = Limited::new(response.into_body(), body_limit).collect().await.ok()?;
+			Some((status, headers, body.to_bytes().to_vec()))
 		};
-		self.runtime
+		let started = Instant::now();
+		let answer = self
+			.runtime
 			.block_on(async { tokio::time::timeout(timeout, exchange).await })
 			.ok()
-			.flatten()
-			.unwrap_or(Request::Failed)
+			.flatten();
+		self.usage.spend_wait(started.elapsed());
+		let Some((status, headers, body)) = answer else { return Request::Failed };
+		if let Err(refusal) = self.usage.spend_bytes(&policy, body.len() as u64) {
+			self.refuse(&request.uri, refusal);
+			return Request::Failed;
+		}
+		Request::Done { status, headers, body, read: 0 }
 	}
 }
 
-impl Externalities for GatewayExternalities {
+impl Externalities for EngineExternalities {
 	fn is_validator(&self) -> bool {
 		true
 	}
@@ -143,14 +264,18 @@ impl Externalities for GatewayExternalities {
 		uri: &str,
 		_meta: &[u8],
 	) -> Result<HttpRequestId, ()> {
+		let policy = self.outbound.policy().clone();
+		let checked = self.usage.start_request(&policy).and_then(|()| policy.route(uri));
+		let route = checked.map_err(|refusal| self.refuse(uri, refusal))?;
 		let id = self.next_id;
 		self.next_id = self.next_id.checked_add(1).ok_or(())?;
-		let request = Request::Building {
+		let request = Request::Building(Outgoing {
 			method: method.to_owned(),
 			uri: uri.to_owned(),
+			route,
 			headers: Vec::new(),
 			body: Vec::new(),
-		};
+		});
 		self.requests.insert(id, request);
 		Ok(HttpRequestId(id))
 	}
@@ -162,8 +287,8 @@ impl Externalities for GatewayExternalities {
 		value: &str,
 	) -> Result<(), ()> {
 		match self.requests.get_mut(&id.0) {
-			Some(Request::Building { headers, .. }) => {
-				headers.push((name.to_owned(), value.to_owned()));
+			Some(Request::Building(request)) => {
+				request.headers.push((name.to_owned(), value.to_owned()));
 				Ok(())
 			},
 			_ => Err(()),
@@ -177,14 +302,15 @@ impl Externalities for GatewayExternalities {
 		_deadline: Option<Timestamp>,
 	) -> Result<(), HttpError> {
 		let Some(request) = self.requests.remove(&id.0) else { return Err(HttpError::Invalid) };
+		// An empty chunk ends the body; the runtime's `Request::send` also writes one after
+		// the body's own chunks, which may be empty themselves.
 		let next = match request {
-			Request::Building { method, uri, headers, mut body } if chunk.is_empty() => {
-				Request::Ready { method, uri, headers, body: std::mem::take(&mut body) }
+			Request::Building(request) if chunk.is_empty() => Request::Ready(request),
+			Request::Building(mut request) => {
+				request.body.extend_from_slice(chunk);
+				Request::Building(request)
 			},
-			Request::Building { method, uri, headers, mut body } => {
-				body.extend_from_slice(chunk);
-				Request::Building { method, uri, headers, body }
-			},
+			Request::Ready(request) if chunk.is_empty() => Request::Ready(request),
 			other => {
 				self.requests.insert(id.0, other);
 				return Err(HttpError::Invalid);
@@ -203,14 +329,8 @@ impl Externalities for GatewayExternalities {
 			.map(|id| {
 				let request = match self.requests.remove(&id.0) {
 					// The runtime waits without finishing the body: send what there is.
-					Some(Request::Building { method, uri, headers, body })
-					| Some(Request::Ready { method, uri, headers, body }) => {
-						let timeout = Self::remaining(deadline);
-						if timeout.is_zero() {
-							Request::Failed
-						} else {
-							self.perform(&method, &uri, &headers, body, timeout)
-						}
+					Some(Request::Building(request)) | Some(Request::Ready(request)) => {
+						self.perform(request, deadline)
 					},
 					Some(other) => other,
 					None => return HttpRequestStatus::Invalid,
@@ -251,4 +371,54 @@ impl Externalities for GatewayExternalities {
 	}
 
 	fn set_authorized_nodes(&mut self, _nodes: Vec<OpaquePeerId>, _authorized_only: bool) {}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use std::str::FromStr;
+	use tower_service::Service;
+
+	fn resolve(policy: HttpPolicy, name: &str) -> Result<Vec<SocketAddr>, std::io::Error> {
+		let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+		let mut resolver = CheckedResolver { policy: Arc::new(policy) };
+		let name = Name::from_str(name).expect("a name");
+		runtime.block_on(resolver.call(name)).map(|addrs| addrs.collect())
+	}
+
+	#[test]
+	fn a_name_that_resolves_to_loopback_is_refused_unless_its_network_is_allowed() {
+		let refused = resolve(HttpPolicy::default(), "localhost").unwrap_err();
+		assert_eq!(refused.kind(), std::io::ErrorKind::PermissionDenied);
+
+		let allow = vec!["127.0.0.0/8".parse().unwrap()];
+		let allowed = resolve(HttpPolicy { allow, ..Default::default() }, "localhost").unwrap();
+		assert!(!allowed.is_empty());
+		assert!(
+			allowed.iter().all(|addr| addr.ip().is_loopback() && addr.is_ipv4()),
+			"{allowed:?}"
+		);
+	}
+
+	#[test]
+	fn a_request_to_a_refused_destination_fails_before_anything_is_sent_and_counts() {
+		let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+		let policy = HttpPolicy { max_requests: 2, ..Default::default() };
+		let outbound = Arc::new(Outbound::new(policy).unwrap());
+		let mut ext = EngineExternalities::new(outbound, runtime.handle().clone());
+		assert!(ext.http_request_start("GET", "http://127.0.0.1:9944/", &[]).is_err());
+		assert!(ext.requests.is_empty(), "refused before anything was built");
+		let id = ext.http_request_start("GET", "http://localhost:1/", &[]).expect("checked later");
+		assert!(
+			ext.http_request_start("GET", "http://localhost:1/", &[]).is_err(),
+			"refusals count: the run's two requests are used"
+		);
+		// The runtime ends a body-less request with two empty chunks.
+		assert!(ext.http_request_write_body(id, &[], None).is_ok());
+		assert!(ext.http_request_write_body(id, &[], None).is_ok());
+		assert!(ext.http_request_write_body(id, b"late", None).is_err());
+		// The name is refused when resolved, so nothing is sent.
+		let status = ext.http_response_wait(&[id], None);
+		assert_eq!(status, vec![HttpRequestStatus::IoError]);
+	}
 }

@@ -7,18 +7,68 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
 /// The key type of an execution engine's key in the node's keystore: an ed25519 key whose
-/// account signs the engine's transactions and whose signatures derive its sealing keys.
+/// account signs the engine's transactions.
 pub const ENGINE_KEY_TYPE: [u8; 4] = *b"kern";
+
+/// The key type of an engine's sealing key: an ed25519 key the runtime generates in the node's
+/// keystore on first use and that signs nothing but the sealing-key derivation, so no signature
+/// the engine hands out (its transactions) can reveal a sealing key.
+pub const SEALING_KEY_TYPE: [u8; 4] = *b"ksea";
 
 /// Persistent off-chain storage key under which a node configured as an engine records its
 /// [`EngineNodeConfig`]. Absent: the node runs no module's off-chain code.
 pub const ENGINE_CONFIG_KEY: &[u8] = b"kernel::engine::config";
 
-/// What the node operator chose this engine to run.
-#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug, Default)]
+/// Which modules' off-chain code an engine's operator agreed to run. A module must also trust
+/// the engine; its trust alone never makes an engine run its code.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub enum ModuleSelection {
+	/// The modules with these names; none by default.
+	Named(Vec<Vec<u8>>),
+	/// Every module that trusts the engine: an explicit opt-in, unsafe on a validator, since any
+	/// account can deploy a module that trusts it.
+	All,
+}
+
+/// What the operator chose this engine to run, and its limits.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct EngineNodeConfig {
-	/// Names of the modules to run; `None`: every module that trusts this engine.
-	pub modules: Option<Vec<Vec<u8>>>,
+	/// The modules it runs.
+	pub modules: ModuleSelection,
+	/// The engine key to use when the keystore holds several (its ed25519 public key); `None`:
+	/// the smallest one, so the choice never depends on the keystore's order.
+	pub engine_key: Option<[u8; 32]>,
+	/// Most transactions one module may have this engine sign per block.
+	pub max_submissions_per_block: u32,
+}
+
+impl Default for EngineNodeConfig {
+	fn default() -> Self {
+		Self {
+			modules: ModuleSelection::Named(Vec::new()),
+			engine_key: None,
+			max_submissions_per_block: DEFAULT_MAX_SUBMISSIONS_PER_BLOCK,
+		}
+	}
+}
+
+/// Default of [`EngineNodeConfig::max_submissions_per_block`].
+pub const DEFAULT_MAX_SUBMISSIONS_PER_BLOCK: u32 = 8;
+
+/// What happened when an engine ran one module's `on_state_change` for one block.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub enum StateChangeOutcome {
+	/// It ran and returned.
+	Ran,
+	/// It ran and failed (trap, revert, out of fuel); the text says why. Not retried.
+	Failed(Vec<u8>),
+	/// It had already run for this block on this engine.
+	AlreadyRan,
+	/// This engine does not run the module (not selected, not trusted, no `on_state_change`,
+	/// no engine key).
+	NotServed,
+	/// The block given is not the block whose state the call runs on.
+	WrongBlock,
 }
 
 /// Input of `on_state_change`: the block in which the module's state changed.

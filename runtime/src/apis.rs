@@ -245,6 +245,17 @@ impl_runtime_apis! {
 		) -> Result<kernel_primitives::offchain::HttpResponse, kernel_primitives::offchain::HttpDispatchError> {
 			pallet_kernel::engine::handle_http::<Runtime>(module, request)
 		}
+
+		fn state_change_targets() -> Vec<ModuleId> {
+			pallet_kernel::engine::state_change_targets::<Runtime>()
+		}
+
+		fn run_state_change(
+			module: ModuleId,
+			input: kernel_primitives::offchain::StateChangeInput,
+		) -> kernel_primitives::offchain::StateChangeOutcome {
+			pallet_kernel::engine::run_state_change::<Runtime>(module, input)
+		}
 	}
 
 	impl sp_genesis_builder::GenesisBuilder<Block> for Runtime {

@@ -35,7 +35,7 @@ async function startEngine(name, httpPort, basePath, bootnodes) {
   const args = [
     '--chain', 'local3', `--${name}`,
     '--node-key', `000000000000000000000000000000000000000000000000000000000000000${validators.indexOf(name) + 1}`,
-    '--engine', '--engine-http', `127.0.0.1:${httpPort}`,
+    '--engine', '--engine-modules', 'secret-sharing', '--engine-http', `127.0.0.1:${httpPort}`,
     '--rpc-methods', 'unsafe',
     ...(bootnodes ? ['--bootnodes', bootnodes] : []),
   ];

@@ -126,6 +126,11 @@ pub struct Outcome {
 
 /// Secret key under which `on_state_change` counts its runs on an engine (SCALE `u32`).
 pub const STATE_CHANGE_COUNT: &[u8] = b"state-change-count";
+/// Secret key under which `on_state_change` lists the blocks it ran for on an engine, oldest
+/// first (SCALE `Vec<u64>`, the last [`STATE_CHANGE_BLOCKS_KEPT`]).
+pub const STATE_CHANGE_BLOCKS: &[u8] = b"state-change-blocks";
+/// How many block numbers [`STATE_CHANGE_BLOCKS`] keeps.
+pub const STATE_CHANGE_BLOCKS_KEPT: usize = 512;
 /// Data of the event `tester` asks the engine to emit from `on_state_change`.
 pub const ENGINE_EVENT: &[u8] = b"from-engine";
 

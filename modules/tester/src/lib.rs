@@ -5,10 +5,12 @@
 
 extern crate alloc;
 
+use alloc::format;
+
 use kernel_sdk::{prelude::*, CallError, Encoded, ReturnCode};
 use module_interfaces::tester::{
 	function as f, CallArgs, InvokeArgs, Outcome, Stats, ENGINE_EVENT, FAIL_MIGRATION, REJECT,
-	STATE_CHANGE_COUNT, STICKY,
+	STATE_CHANGE_BLOCKS, STATE_CHANGE_BLOCKS_KEPT, STATE_CHANGE_COUNT, STICKY,
 };
 
 /// The module.
@@ -199,11 +201,18 @@ impl Module for Tester {
 		Ok(())
 	}
 
-	fn on_state_change(_change: StateChange) -> Result<()> {
+	fn on_state_change(change: StateChange) -> Result<()> {
 		let count = offchain::secrets::get(STATE_CHANGE_COUNT)?
 			.and_then(|bytes| u32::decode(&mut &bytes[..]).ok())
 			.unwrap_or(0);
 		offchain::secrets::set(STATE_CHANGE_COUNT, &(count + 1).encode())?;
+		let mut blocks = offchain::secrets::get(STATE_CHANGE_BLOCKS)?
+			.and_then(|bytes| Vec::<u64>::decode(&mut &bytes[..]).ok())
+			.unwrap_or_default();
+		blocks.push(change.block_number);
+		let excess = blocks.len().saturating_sub(STATE_CHANGE_BLOCKS_KEPT);
+		blocks.drain(..excess);
+		offchain::secrets::set(STATE_CHANGE_BLOCKS, &blocks.encode())?;
 		offchain::submit_call(env::module_id(), f::EMIT, &ENGINE_EVENT.to_vec())?;
 		Ok(())
 	}
@@ -237,6 +246,15 @@ impl Module for Tester {
 				offchain::submit_call(env::module_id(), f::EMIT, &request.body)?;
 				Ok(HttpResponse::new(202, "submitted"))
 			},
+			"/submit-any" => {
+				let call = offchain::EngineCall::decode(&mut &request.body[..])
+					.map_err(|_| Error::Decode)?;
+				// The kernel's answer, as the status text, so a client can see a refusal.
+				Ok(match offchain::submit(&call) {
+					Ok(()) => HttpResponse::new(202, "submitted"),
+					Err(error) => HttpResponse::new(403, format!("{:?}", error.code)),
+				})
+			},
 			"/fetch" => {
 				let fetched = offchain::fetch(&offchain::HttpFetch {
 					method: b"GET".to_vec(),
@@ -244,8 +262,11 @@ impl Module for Tester {
 					headers: Vec::new(),
 					body: Vec::new(),
 					deadline_ms: 5_000,
-				})?;
-				Ok(HttpResponse::new(fetched.status, fetched.body))
+				});
+				Ok(match fetched {
+					Ok(fetched) => HttpResponse::new(fetched.status, fetched.body),
+					Err(error) => HttpResponse::new(502, format!("{:?}", error.code)),
+				})
 			},
 			"/whoami" => {
 				Ok(HttpResponse::new(200, offchain::engine_account().unwrap_or_default().to_vec()))

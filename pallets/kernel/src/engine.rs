@@ -1,22 +1,23 @@
 //! The execution engine's runtime half.
 //!
 //! Modules carry off-chain code: the exports `on_state_change` and `on_http_request`. A node
-//! configured as an *engine* (it has an engine key in its keystore and its operator chose the
+//! configured as an *engine* (it has an engine key in its keystore and its operator named the
 //! modules it runs) executes them with the same sandbox as on-chain code, in *off-chain mode*:
-//! state is read-only, and the off-chain host functions are available. This file provides what
-//! those functions need from the runtime side:
+//! state is read-only, and the off-chain host functions are available. The node drives the
+//! runs (`kernel-engine`: finalized blocks, catch-up, budgets, the HTTP gateway, outbound HTTP
+//! under the operator's policy); this file provides what the runs need from the runtime side:
 //!
-//! * running `on_state_change` from the offchain worker, once per (module, block), and
-//!   `on_http_request` from the node's HTTP gateway (through the runtime API);
-//! * node-local secrets, sealed with a key derived from the engine key (ed25519 signatures are
-//!   deterministic, so `blake2(sign(engine_key, domain ++ module))` is a key only this node can
-//!   derive), encrypted with ChaCha20-Poly1305;
-//! * outbound HTTP with deadlines, and transactions signed with the engine key with nonces
-//!   reserved under a lock, so several submissions in a row do not clash.
+//! * which modules to run for a block ([`state_change_targets`]) and running one of them once
+//!   per (module, block) ([`run_state_change`]), and `on_http_request` ([`handle_http`]);
+//! * node-local secrets, sealed with a key derived from a dedicated sealing key that signs
+//!   nothing else, encrypted with ChaCha20-Poly1305;
+//! * outbound HTTP with deadlines, and transactions signed with the engine key, only for the
+//!   module that asks and within its per-block budget, with nonces reserved under a lock.
 
 use crate::{
 	exec::{run_top_level_offchain, ExecError},
-	Call, Config, Modules, TrustedEngines,
+	Call, Capabilities, ChangedModules, ChangedModulesOverflow, Config, ModuleNames, Modules,
+	TrustedEngines,
 };
 use alloc::{format, vec::Vec};
 use chacha20poly1305::{
@@ -24,24 +25,25 @@ use chacha20poly1305::{
 	ChaCha20Poly1305, Key, Nonce,
 };
 use codec::{Decode, Encode};
+use core::sync::atomic::{AtomicBool, Ordering};
 use frame_system::offchain::{AppCrypto, SubmitTransaction};
 use kernel_primitives::{
 	abi::Entry,
 	offchain::{
 		EngineCall, EngineNodeConfig, HttpDispatchError, HttpFetch, HttpRequest, HttpResponse,
-		StateChangeInput, ENGINE_CONFIG_KEY,
+		ModuleSelection, StateChangeInput, StateChangeOutcome, ENGINE_CONFIG_KEY, SEALING_KEY_TYPE,
 	},
-	ModuleId,
+	Creator, ModuleId,
 };
 use polkadot_sdk::{
 	frame_support::{traits::Get, BoundedVec},
-	frame_system::{self, pallet_prelude::BlockNumberFor},
-	sp_core::offchain::StorageKind,
+	frame_system,
+	sp_core::{crypto::KeyTypeId, ed25519, offchain::StorageKind},
 	sp_io::{self, hashing::blake2_256},
 	sp_runtime::{
 		offchain::{
 			http,
-			storage::StorageValueRef,
+			storage::{MutateStorageError, StorageValueRef},
 			storage_lock::{StorageLock, Time},
 			Duration,
 		},
@@ -84,6 +86,11 @@ pub enum EngineError {
 	Http,
 	/// The transaction could not be built or the pool refused it.
 	Submission,
+	/// The module asked for a transaction that is not its own: a call of another module, or an
+	/// invocation of a capability another module created.
+	NotOwnCall,
+	/// The module used up its transactions for this block on this engine.
+	SubmissionBudget,
 }
 
 type AppPublic<T> = <<T as Config>::EngineCrypto as AppCrypto<
@@ -91,9 +98,17 @@ type AppPublic<T> = <<T as Config>::EngineCrypto as AppCrypto<
 	<T as frame_system::offchain::SigningTypes>::Signature,
 >>::RuntimeAppPublic;
 
-/// The engine key of this node: the first key of the engine key type in its keystore.
+/// The engine key of this node: the one its operator configured, or else the smallest key of
+/// the engine key type in its keystore, so that the choice never depends on the keystore's
+/// order. A configured key that the keystore lacks means no key.
 fn engine_key<T: Config>() -> Option<AppPublic<T>> {
-	AppPublic::<T>::all().into_iter().next()
+	let configured = node_config().and_then(|config| config.engine_key);
+	let mut keys = AppPublic::<T>::all();
+	keys.sort_by_key(|key| key.to_raw_vec());
+	match configured {
+		Some(wanted) => keys.into_iter().find(|key| key.to_raw_vec() == wanted),
+		None => keys.into_iter().next(),
+	}
 }
 
 /// The engine's account and signing public key.
@@ -118,17 +133,20 @@ pub fn node_config() -> Option<EngineNodeConfig> {
 	EngineNodeConfig::decode(&mut &raw[..]).ok()
 }
 
-/// Whether this engine (`account`, `config`) runs `module`: the module trusts it and the
-/// operator selected it (or selected all).
-fn serves<T: Config>(config: &EngineNodeConfig, account: &T::AccountId, module: ModuleId) -> bool {
-	if !TrustedEngines::<T>::get(module).contains(account) {
-		return false;
-	}
+/// Whether the operator selected `module` in `config`.
+fn selected<T: Config>(config: &EngineNodeConfig, module: ModuleId) -> bool {
 	match &config.modules {
-		None => true,
-		Some(names) => Modules::<T>::get(module)
+		ModuleSelection::All => true,
+		ModuleSelection::Named(names) => Modules::<T>::get(module)
 			.is_some_and(|info| names.iter().any(|name| name.as_slice() == info.name.as_slice())),
 	}
+}
+
+/// Whether this engine (`account`, `config`) runs `module`: the operator selected it and the
+/// module trusts the engine. Both are needed: trust is the module's choice, selection the
+/// operator's, and trusting an engine alone never makes it run a module's code.
+fn serves<T: Config>(config: &EngineNodeConfig, account: &T::AccountId, module: ModuleId) -> bool {
+	selected::<T>(config, module) && TrustedEngines::<T>::get(module).contains(account)
 }
 
 /// Whether `module` trusts this node's engine key (false on a node without one).
@@ -145,65 +163,125 @@ pub(crate) fn markers_key(module: ModuleId) -> Vec<u8> {
 /// A run marker: the number and hash of a block whose `on_state_change` already ran.
 pub(crate) type RunMarker = (u64, [u8; 32]);
 
-/// How many blocks back markers are kept: re-runs and re-orgs deeper than this are not
-/// de-duplicated.
-const MARKER_HISTORY: u64 = 512;
+/// How many blocks back markers are kept: re-runs deeper than this are not de-duplicated (the
+/// node never catches up further back than this).
+pub const MARKER_HISTORY: u64 = 512;
 
-/// The offchain worker: runs `on_state_change` of every module whose state changed in block
-/// `n` and that this engine runs, exactly once per (module, block): a marker in persistent
-/// off-chain storage, claimed with compare-and-set under a per-module lock, survives re-runs,
-/// and re-orgs see a different block hash.
-pub fn on_block<T: Config>(n: BlockNumberFor<T>) {
-	let Some(config) = node_config() else { return };
-	let Some((_, account)) = signer::<T>() else {
-		log::warn!(target: crate::LOG_TARGET, "engine configured but no engine key in the keystore");
-		return;
+/// Most modules one overflowing block makes an engine running `all` consider.
+const MAX_OVERFLOW_TARGETS: usize = 1024;
+
+/// The modules this engine runs `on_state_change` of for the block whose state this call sees:
+/// those that changed state in it, or, when more changed than were recorded, every module it
+/// serves. Only modules it serves and that export `on_state_change`, in id order.
+pub fn state_change_targets<T: Config>() -> Vec<ModuleId> {
+	let Some(config) = node_config() else { return Vec::new() };
+	// The node warns about a missing engine key, once.
+	let Some((_, account)) = signer::<T>() else { return Vec::new() };
+	let candidates: Vec<ModuleId> = if ChangedModulesOverflow::<T>::get() {
+		match &config.modules {
+			ModuleSelection::Named(names) => names
+				.iter()
+				.filter_map(|name| {
+					ModuleNames::<T>::get(crate::ModuleName::<T>::try_from(name.clone()).ok()?)
+				})
+				.collect(),
+			ModuleSelection::All => Modules::<T>::iter_keys().take(MAX_OVERFLOW_TARGETS).collect(),
+		}
+	} else {
+		ChangedModules::<T>::get().into_inner()
 	};
-	let number: u64 = n.try_into().unwrap_or(u64::MAX);
-	let hash = frame_system::Pallet::<T>::block_hash(n);
-	let block_hash = <[u8; 32]>::decode(&mut &hash.encode()[..]).unwrap_or_default();
-	for module in crate::ChangedModules::<T>::get() {
-		if !serves::<T>(&config, &account, module)
-			|| !Modules::<T>::get(module).is_some_and(|info| info.exports.has(Entry::OnStateChange))
-		{
-			continue;
-		}
-		let lock_key = (b"kernel::engine::lock", module).encode();
-		let mut lock = StorageLock::<Time>::with_deadline(&lock_key, Duration::from_millis(30_000));
-		let _guard = lock.lock();
-		if !claim(module, number, block_hash) {
-			continue;
-		}
-		let input = StateChangeInput { block_number: number, block_hash }.encode();
-		if let Err(error) = run::<T>(module, Entry::OnStateChange, input) {
+	let mut targets: Vec<ModuleId> = candidates
+		.into_iter()
+		.filter(|module| {
+			serves::<T>(&config, &account, *module)
+				&& Modules::<T>::get(module)
+					.is_some_and(|info| info.exports.has(Entry::OnStateChange))
+		})
+		.collect();
+	targets.sort_unstable();
+	targets.dedup();
+	targets
+}
+
+/// Runs `module`'s `on_state_change` for the block `input` names, which must be the block whose
+/// state this call sees, once per (module, block) on this engine: the run is marked done in
+/// persistent off-chain storage after it returns, whether it succeeded or failed (a failure is
+/// final and logged). A node that stops in the middle of a run runs it again on restart.
+pub fn run_state_change<T: Config>(
+	module: ModuleId,
+	input: StateChangeInput,
+) -> StateChangeOutcome {
+	let current: u64 = frame_system::Pallet::<T>::block_number().try_into().unwrap_or(u64::MAX);
+	if input.block_number != current {
+		return StateChangeOutcome::WrongBlock;
+	}
+	let Some(config) = node_config() else { return StateChangeOutcome::NotServed };
+	let Some((_, account)) = signer::<T>() else { return StateChangeOutcome::NotServed };
+	if !serves::<T>(&config, &account, module)
+		|| !Modules::<T>::get(module).is_some_and(|info| info.exports.has(Entry::OnStateChange))
+	{
+		return StateChangeOutcome::NotServed;
+	}
+	let lock_key = (b"kernel::engine::lock", module).encode();
+	let mut lock = StorageLock::<Time>::with_deadline(&lock_key, Duration::from_millis(30_000));
+	let _guard = lock.lock();
+	let marker = (input.block_number, input.block_hash);
+	if already_ran(module, marker) {
+		return StateChangeOutcome::AlreadyRan;
+	}
+	let outcome = match run::<T>(module, Entry::OnStateChange, input.encode()) {
+		Ok(_) => StateChangeOutcome::Ran,
+		Err(error) => {
 			log::warn!(
 				target: crate::LOG_TARGET,
-				"on_state_change of module {module} at block {number} failed: {error:?}"
+				"on_state_change of module {module} at block {} failed: {error:?}",
+				input.block_number,
 			);
-		}
+			StateChangeOutcome::Failed(failure_text(error))
+		},
+	};
+	mark_ran(module, marker);
+	outcome
+}
+
+/// Whether `module`'s `on_state_change` already ran for `marker` on this engine.
+fn already_ran(module: ModuleId, marker: RunMarker) -> bool {
+	StorageValueRef::persistent(&markers_key(module))
+		.get::<Vec<RunMarker>>()
+		.ok()
+		.flatten()
+		.is_some_and(|done| done.contains(&marker))
+}
+
+/// Records that `module`'s `on_state_change` ran for `marker`. Markers more than
+/// [`MARKER_HISTORY`] blocks older are forgotten on the way, so a module's markers stay bounded
+/// by the blocks it ran in during that window.
+fn mark_ran(module: ModuleId, marker: RunMarker) {
+	let oldest_kept = marker.0.saturating_sub(MARKER_HISTORY);
+	let key = markers_key(module);
+	let stored = StorageValueRef::persistent(&key);
+	let mut done: Vec<RunMarker> = stored.get().ok().flatten().unwrap_or_default();
+	done.retain(|(ran_at, _)| *ran_at >= oldest_kept);
+	if !done.contains(&marker) {
+		done.push(marker);
+	}
+	stored.set(&done);
+}
+
+fn failure_text(error: ExecError) -> Vec<u8> {
+	match error {
+		ExecError::Reverted(data) => data,
+		other => format!("{other:?}").into_bytes(),
 	}
 }
 
-/// Records that `(module, number, block_hash)` runs now; false if it already ran. Markers more
-/// than [`MARKER_HISTORY`] blocks older than `number` are forgotten on the way, so a module's
-/// markers stay bounded by the blocks it ran in during that window.
-fn claim(module: ModuleId, number: u64, block_hash: [u8; 32]) -> bool {
-	let oldest_kept = number.saturating_sub(MARKER_HISTORY);
-	StorageValueRef::persistent(&markers_key(module))
-		.mutate(|done: Result<Option<Vec<RunMarker>>, _>| {
-			let mut done = done.ok().flatten().unwrap_or_default();
-			if done.contains(&(number, block_hash)) {
-				return Err(());
-			}
-			done.retain(|(ran_at, _)| *ran_at >= oldest_kept);
-			done.push((number, block_hash));
-			Ok(done)
-		})
-		.is_ok()
-}
+/// Whether an engine transaction was refused for want of funds in this run: warned about once
+/// per run. A run is one runtime call, so this is reset when a run starts.
+static UNFUNDED_WARNED: AtomicBool = AtomicBool::new(false);
 
 /// Runs an off-chain entry point of `module` with `input`.
 fn run<T: Config>(module: ModuleId, entry: Entry, input: Vec<u8>) -> Result<Vec<u8>, ExecError> {
+	UNFUNDED_WARNED.store(false, Ordering::Relaxed);
 	let (result, _) =
 		run_top_level_offchain::<T, _>(T::OffchainFrameWeight::get(), |ctx, engine| {
 			ctx.offchain_entry(engine, module, entry, input)
@@ -227,13 +305,8 @@ pub fn handle_http<T: Config>(
 	if !serves::<T>(&config, &account, module) {
 		return Err(HttpDispatchError::NotServed);
 	}
-	let output = run::<T>(module, Entry::OnHttpRequest, request.encode()).map_err(|error| {
-		let text = match error {
-			ExecError::Reverted(data) => data,
-			other => format!("{other:?}").into_bytes(),
-		};
-		HttpDispatchError::Failed(text)
-	})?;
+	let output = run::<T>(module, Entry::OnHttpRequest, request.encode())
+		.map_err(|error| HttpDispatchError::Failed(failure_text(error)))?;
 	HttpResponse::decode(&mut &output[..])
 		.map_err(|_| HttpDispatchError::Failed(b"the module's response does not decode".to_vec()))
 }
@@ -248,14 +321,48 @@ fn secret_storage_key(engine: &[u8; 32], module: ModuleId, key: &[u8]) -> Vec<u8
 	full
 }
 
-/// The sealing key of `module`'s secrets on this engine.
+/// Persistent key recording which sealing key belongs to the engine key `engine`.
+fn sealing_key_record(engine: &[u8; 32]) -> Vec<u8> {
+	(b"kernel::engine::sealing-key", engine).encode()
+}
+
+/// The public half of this engine's sealing key: generated in the keystore (key type
+/// [`SEALING_KEY_TYPE`]) the first time the engine `engine` seals anything, and recorded so
+/// that later runs, and a concurrent first run, use the same one.
+fn sealing_public(engine: &[u8; 32]) -> Result<ed25519::Public, EngineError> {
+	let key_type = KeyTypeId(SEALING_KEY_TYPE);
+	let record_key = sealing_key_record(engine);
+	let record = StorageValueRef::persistent(&record_key);
+	if let Ok(Some(raw)) = record.get::<[u8; 32]>() {
+		let public = ed25519::Public::from_raw(raw);
+		return sp_io::crypto::ed25519_public_keys(key_type)
+			.contains(&public)
+			.then_some(public)
+			.ok_or(EngineError::NoKey);
+	}
+	let generated = sp_io::crypto::ed25519_generate(key_type, None);
+	// Whoever records first wins; a loser's generated key stays unused.
+	let recorded = record.mutate(|existing: Result<Option<[u8; 32]>, _>| match existing {
+		Ok(Some(raw)) => Err(raw),
+		_ => Ok(generated.0),
+	});
+	Ok(match recorded {
+		Ok(raw) => ed25519::Public::from_raw(raw),
+		Err(MutateStorageError::ValueFunctionFailed(raw)) => ed25519::Public::from_raw(raw),
+		Err(MutateStorageError::ConcurrentModification(_)) => return Err(EngineError::Sealing),
+	})
+}
+
+/// The sealing key of `module`'s secrets on this engine: `blake2(sig)`, where `sig` is the
+/// (deterministic) ed25519 signature of the sealing key over a domain naming the engine and the
+/// module. The sealing key signs nothing else, so no other signature can reveal it.
 fn sealing_key<T: Config>(module: ModuleId) -> Result<([u8; 32], [u8; 32]), EngineError> {
-	let key = engine_key::<T>().ok_or(EngineError::NoKey)?;
 	let engine = engine_account::<T>()?;
-	let mut domain = b"kernel/seal/v1".to_vec();
-	domain.extend_from_slice(&module.to_le_bytes());
-	let signature = key.sign(&domain).ok_or(EngineError::NoKey)?;
-	Ok((engine, blake2_256(&signature.encode())))
+	let public = sealing_public(&engine)?;
+	let domain = (b"kernel/seal/v2", engine, module).encode();
+	let signature = sp_io::crypto::ed25519_sign(KeyTypeId(SEALING_KEY_TYPE), &public, &domain)
+		.ok_or(EngineError::NoKey)?;
+	Ok((engine, blake2_256(&(b"kernel/seal/v2", signature.0).encode())))
 }
 
 /// `module`'s secret at `key`, unsealed.
@@ -403,9 +510,57 @@ fn reserve_nonce<T: Config>(account: &T::AccountId) -> T::Nonce {
 	nonce
 }
 
-/// Submits `call` as a kernel transaction signed with the engine key.
-pub fn submit<T: Config>(call: EngineCall) -> Result<(), EngineError> {
+/// Whether `module` may have the engine sign `call`: only a call of itself, or an invocation
+/// of a capability it created. The engine key is the operator's, not the module's: it must not
+/// be lent to act on anything else.
+fn own_call<T: Config>(module: ModuleId, call: &EngineCall) -> bool {
+	match call {
+		EngineCall::Call { module: target, .. } => *target == module,
+		EngineCall::Invoke { cap, .. } => {
+			Capabilities::<T>::get(cap).is_some_and(|cap| cap.creator == Creator::Module(module))
+		},
+	}
+}
+
+/// Counts one more submission by `module` in the current block against `limit`; false (and
+/// nothing counted) when its budget is used up. The count lives in persistent off-chain
+/// storage, so every run on this engine at this block shares it.
+fn take_submission(module: ModuleId, block: u64, limit: u32) -> bool {
+	StorageValueRef::persistent(&(b"kernel::engine::submissions", module).encode())
+		.mutate(|stored: Result<Option<(u64, u32)>, _>| {
+			let used = match stored {
+				Ok(Some((at, used))) if at == block => used,
+				_ => 0,
+			};
+			if used >= limit {
+				return Err(());
+			}
+			Ok((block, used + 1))
+		})
+		.is_ok()
+}
+
+/// Submits `call`, asked for by `module`, as a kernel transaction signed with the engine key:
+/// only `module`'s own calls ([`EngineError::NotOwnCall`] otherwise, checked before anything is
+/// signed), and at most the operator's `max_submissions_per_block` per module and block.
+pub fn submit<T: Config>(module: ModuleId, call: EngineCall) -> Result<(), EngineError> {
+	if !own_call::<T>(module, &call) {
+		log::warn!(
+			target: crate::LOG_TARGET,
+			"module {module} asked the engine to sign a call that is not its own: refused"
+		);
+		return Err(EngineError::NotOwnCall);
+	}
 	let (public, account) = signer::<T>().ok_or(EngineError::NoKey)?;
+	let limit = node_config().unwrap_or_default().max_submissions_per_block;
+	let block: u64 = frame_system::Pallet::<T>::block_number().try_into().unwrap_or(u64::MAX);
+	if !take_submission(module, block, limit) {
+		log::warn!(
+			target: crate::LOG_TARGET,
+			"module {module} used up its {limit} engine transactions for block {block}"
+		);
+		return Err(EngineError::SubmissionBudget);
+	}
 	fn bounded<S: Get<u32>>(bytes: Vec<u8>) -> Result<BoundedVec<u8, S>, EngineError> {
 		BoundedVec::try_from(bytes).map_err(|_| EngineError::Submission)
 	}
@@ -428,10 +583,25 @@ pub fn submit<T: Config>(call: EngineCall) -> Result<(), EngineError> {
 			weight_limit,
 		},
 	};
+	warn_if_unfunded::<T>(&account);
 	let nonce = reserve_nonce::<T>(&account);
 	let transaction =
 		T::create_signed_transaction::<T::EngineCrypto>(call.into(), public, account, nonce)
 			.ok_or(EngineError::Submission)?;
 	SubmitTransaction::<T, Call<T>>::submit_transaction(transaction)
 		.map_err(|()| EngineError::Submission)
+}
+
+/// Warns, once per run, that the engine's account has no funds: its transactions cannot pay
+/// their fees, and the operator should fund it (`kernel fund`).
+fn warn_if_unfunded<T: Config>(account: &T::AccountId) {
+	if frame_system::Pallet::<T>::account_exists(account)
+		|| UNFUNDED_WARNED.swap(true, Ordering::Relaxed)
+	{
+		return;
+	}
+	log::warn!(
+		target: crate::LOG_TARGET,
+		"the engine account {account:?} holds no funds: its transactions cannot pay fees"
+	);
 }

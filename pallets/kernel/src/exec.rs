@@ -584,15 +584,15 @@ impl<T: Config> ExecContext<T> {
 }
 
 /// Records that `module`'s state changed in this block, for the engines' `on_state_change`.
+/// Past `MaxChangedModules` the block is marked as overflowing, and the engines run every
+/// module they serve, so no change goes unseen.
 fn note_changed<T: Config>(module: ModuleId) {
-	crate::ChangedModules::<T>::mutate(|changed| {
-		if !changed.contains(&module) && changed.try_push(module).is_err() {
-			log::warn!(
-				target: crate::LOG_TARGET,
-				"more modules changed state than MaxChangedModules: module {module} not recorded"
-			);
-		}
+	let recorded = crate::ChangedModules::<T>::mutate(|changed| {
+		changed.contains(&module) || changed.try_push(module).is_ok()
 	});
+	if !recorded {
+		crate::ChangedModulesOverflow::<T>::put(true);
+	}
 }
 
 /// Holds more of, or releases from, `who` so that `held` becomes `required`.

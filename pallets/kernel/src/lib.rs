@@ -250,6 +250,11 @@ pub mod pallet {
 	pub type ChangedModules<T: Config> =
 		StorageValue<_, BoundedVec<ModuleId, T::MaxChangedModules>, ValueQuery>;
 
+	/// More modules changed state in this block than [`ChangedModules`] holds: the engines run
+	/// `on_state_change` of every module they serve instead of losing the ones not recorded.
+	#[pallet::storage]
+	pub type ChangedModulesOverflow<T: Config> = StorageValue<_, bool, ValueQuery>;
+
 	/// Code staged with `upload_code`, by hash.
 	#[pallet::storage]
 	pub type CodeStore<T: Config> = StorageMap<_, Identity, CodeHash, StagedCodeOf<T>>;
@@ -413,11 +418,8 @@ pub mod pallet {
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
 			ChangedModules::<T>::kill();
-			tick::run_on_block::<T>().saturating_add(T::DbWeight::get().writes(1))
-		}
-
-		fn offchain_worker(n: BlockNumberFor<T>) {
-			engine::on_block::<T>(n)
+			ChangedModulesOverflow::<T>::kill();
+			tick::run_on_block::<T>().saturating_add(T::DbWeight::get().writes(2))
 		}
 
 		fn on_idle(_n: BlockNumberFor<T>, remaining: Weight) -> Weight {

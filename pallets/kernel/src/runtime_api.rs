@@ -175,6 +175,18 @@ sp_api::decl_runtime_apis! {
 			module: Vec<u8>,
 			request: kernel_primitives::offchain::HttpRequest,
 		) -> Result<kernel_primitives::offchain::HttpResponse, kernel_primitives::offchain::HttpDispatchError>;
+
+		/// The modules whose `on_state_change` this engine runs for the block this call is made
+		/// at (see `engine::state_change_targets`). Called by the node on finalized blocks.
+		fn state_change_targets() -> Vec<ModuleId>;
+
+		/// Runs `module`'s `on_state_change` for the block this call is made at, named by
+		/// `input`, once per (module, block) on this engine. Called by the node with the
+		/// off-chain extensions registered.
+		fn run_state_change(
+			module: ModuleId,
+			input: kernel_primitives::offchain::StateChangeInput,
+		) -> kernel_primitives::offchain::StateChangeOutcome;
 	}
 }
 

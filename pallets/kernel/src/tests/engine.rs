@@ -9,8 +9,8 @@ use crate::{
 use frame_support::traits::Hooks;
 use kernel_primitives::abi::ReturnCode;
 use kernel_primitives::offchain::{
-	EngineNodeConfig, HttpDispatchError, HttpRequest, HttpResponse, ENGINE_CONFIG_KEY,
-	ENGINE_KEY_TYPE,
+	EngineCall, EngineNodeConfig, HttpDispatchError, HttpRequest, HttpResponse, ModuleSelection,
+	StateChangeInput, StateChangeOutcome, ENGINE_CONFIG_KEY, ENGINE_KEY_TYPE,
 };
 use module_interfaces::{
 	secret_sharing::{self as ss, signing_payload, RegisterArgs, Sharing},
@@ -39,6 +39,7 @@ struct Engine {
 	offchain: Shared<OffchainState>,
 	pool: Shared<PoolState>,
 	account: AccountId32,
+	keystore: Arc<MemoryKeystore>,
 }
 
 /// A test chain whose node is an engine: offchain, pool and keystore extensions, an engine key.
@@ -53,16 +54,24 @@ fn engine_node() -> Engine {
 	ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
 	ext.register_extension(OffchainDbExt::new(offchain));
 	ext.register_extension(TransactionPoolExt::new(pool));
-	ext.register_extension(KeystoreExt::new(Arc::new(keystore)));
+	let keystore = Arc::new(keystore);
+	ext.register_extension(KeystoreExt::new(keystore.clone()));
 	offchain_state.write().timestamp = Timestamp::from_unix_millis(1_700_000_000_000);
-	Engine { ext, offchain: offchain_state, pool: pool_state, account: AccountId32::from(public.0) }
+	Engine {
+		ext,
+		offchain: offchain_state,
+		pool: pool_state,
+		account: AccountId32::from(public.0),
+		keystore,
+	}
 }
 
-/// Configures the node as an engine running `modules` (`None`: all that trust it).
-fn configure(modules: Option<Vec<&str>>) {
-	let config = EngineNodeConfig {
-		modules: modules.map(|m| m.iter().map(|n| n.as_bytes().to_vec()).collect()),
-	};
+/// Configures the node as an engine running `modules`.
+fn configure(modules: ModuleSelection) {
+	configure_with(EngineNodeConfig { modules, ..Default::default() });
+}
+
+fn configure_with(config: EngineNodeConfig) {
 	sp_io::offchain::local_storage_set(
 		StorageKind::PERSISTENT,
 		ENGINE_CONFIG_KEY,
@@ -70,15 +79,47 @@ fn configure(modules: Option<Vec<&str>>) {
 	);
 }
 
+fn named(names: &[&str]) -> ModuleSelection {
+	ModuleSelection::Named(names.iter().map(|name| name.as_bytes().to_vec()).collect())
+}
+
+/// What the node's engine runner does for finalized block `number`: runs `on_state_change` of
+/// every module the runtime names for it, at that block.
+fn run_engine(number: u64) -> Vec<(ModuleId, StateChangeOutcome)> {
+	frame_system::Pallet::<Test>::set_block_number(number);
+	let block_hash = frame_system::BlockHash::<Test>::get(number).0;
+	engine::state_change_targets::<Test>()
+		.into_iter()
+		.map(|module| {
+			let input = StateChangeInput { block_number: number, block_hash };
+			(module, engine::run_state_change::<Test>(module, input))
+		})
+		.collect()
+}
+
 fn raw(who: &AccountId32) -> [u8; 32] {
 	who.clone().into()
 }
 
-/// A tester that trusts `engine`.
+/// A tester named `offchain` that trusts `engine`.
 fn trusting_tester(engine: &AccountId32) -> ModuleId {
-	let tester = deploy_tester("offchain");
+	trusting_tester_named("offchain", engine)
+}
+
+fn trusting_tester_named(name: &str, engine: &AccountId32) -> ModuleId {
+	let tester = deploy_tester(name);
 	call(&ALICE, tester, tf::TRUST, vec![raw(engine)]).expect("trust");
 	tester
+}
+
+/// Configures the node as an engine running every trusting module, signing at most `limit`
+/// transactions per module and block.
+fn configure_submissions(limit: u32) {
+	configure_with(EngineNodeConfig {
+		modules: ModuleSelection::All,
+		max_submissions_per_block: limit,
+		..Default::default()
+	});
 }
 
 /// The calls in the pool, with the nonce each was signed with.
@@ -144,12 +185,12 @@ fn modules_that_changed_state_are_recorded_per_block() {
 fn on_state_change_runs_once_per_module_and_block_and_submits_with_the_engine_key() {
 	let Engine { mut ext, pool, account, .. } = engine_node();
 	ext.execute_with(|| {
-		configure(None);
+		configure(ModuleSelection::All);
 		let tester = trusting_tester(&account);
 		call(&ALICE, tester, tf::SET, (b"k".to_vec(), b"v".to_vec())).unwrap();
 
-		engine::on_block::<Test>(1);
-		engine::on_block::<Test>(1);
+		run_engine(1);
+		run_engine(1);
 		assert_eq!(state_change_count(tester), 1, "a re-run of the same block does nothing");
 		let calls = submitted(&pool);
 		assert_eq!(calls.len(), 1);
@@ -165,9 +206,9 @@ fn on_state_change_runs_once_per_module_and_block_and_submits_with_the_engine_ke
 			})
 		);
 
-		// A re-org: another block at the same height runs again.
+		// Markers are per block hash: another block at the same height runs again.
 		frame_system::BlockHash::<Test>::insert(1, H256::repeat_byte(7));
-		engine::on_block::<Test>(1);
+		run_engine(1);
 		assert_eq!(state_change_count(tester), 2);
 		// Several submissions from one engine take consecutive nonces.
 		let nonces: Vec<u64> = submitted(&pool).iter().map(|(nonce, _)| *nonce).collect();
@@ -184,15 +225,15 @@ fn an_engine_runs_only_modules_that_trust_it_and_that_its_operator_selected() {
 		let trusting = trusting_tester(&account);
 		call(&ALICE, trusting, tf::SET, (b"k".to_vec(), b"v".to_vec())).unwrap();
 
-		engine::on_block::<Test>(1);
+		run_engine(1);
 		assert_eq!(state_change_count(trusting), 0, "not an engine until configured");
 
-		configure(Some(vec!["someone-else"]));
-		engine::on_block::<Test>(1);
+		configure(named(&["someone-else"]));
+		run_engine(1);
 		assert_eq!(state_change_count(trusting), 0, "not selected by the operator");
 
-		configure(None);
-		engine::on_block::<Test>(1);
+		configure(ModuleSelection::All);
+		run_engine(1);
 		assert_eq!(state_change_count(stranger), 0, "does not trust this engine");
 		assert_eq!(state_change_count(trusting), 1);
 		assert_eq!(submitted(&pool).len(), 1);
@@ -252,9 +293,9 @@ fn off_chain_host_functions_trap_on_chain() {
 
 #[test]
 fn the_gateway_runs_on_http_request_with_the_off_chain_context() {
-	let Engine { mut ext, offchain, pool, account } = engine_node();
+	let Engine { mut ext, offchain, pool, account, .. } = engine_node();
 	ext.execute_with(|| {
-		configure(None);
+		configure(ModuleSelection::All);
 		trusting_tester(&account);
 
 		let echoed = http("offchain", "POST", "/echo", b"hello").unwrap();
@@ -321,7 +362,7 @@ struct Kms {
 }
 
 fn kms(engine: &AccountId32) -> Kms {
-	configure(None);
+	configure(ModuleSelection::All);
 	Kernel::register_engine(origin(engine), bounded("http://127.0.0.1:8001")).expect("register");
 	let module = deploy(kernel_modules::SECRET_SHARING, ss::NAME, Vec::new());
 	let owner = sr25519::Pair::from_string("//Owner", None).unwrap();
@@ -427,7 +468,7 @@ fn the_kms_stores_serves_and_deletes_a_share_with_signed_requests() {
 		crate::Pallet::<Test>::on_initialize(2);
 		frame_system::Pallet::<Test>::set_block_number(2);
 		call(&kms.owner_account, kms.module, ss::function::DELETE, 0u64).unwrap();
-		engine::on_block::<Test>(2);
+		run_engine(2);
 		assert_eq!(engine::secret_get::<Test>(kms.module, b"share/0").unwrap(), None);
 		apply_submitted(&pool, &account);
 		assert_eq!(sharing(&kms), None, "every engine confirmed: the sharing is gone");
@@ -473,7 +514,7 @@ fn call_args(module: ModuleId, function: &str, params: impl Encode) -> CallArgs 
 fn a_module_reached_by_a_nested_call_uses_engine_services_only_if_it_trusts_the_engine() {
 	let Engine { mut ext, account, .. } = engine_node();
 	ext.execute_with(|| {
-		configure(None);
+		configure(ModuleSelection::All);
 		trusting_tester(&account);
 		let stranger = deploy_tester("stranger");
 		let probe = || {
@@ -498,7 +539,7 @@ fn a_module_reached_by_a_nested_call_uses_engine_services_only_if_it_trusts_the_
 fn off_chain_frames_cannot_move_capabilities_by_passing_or_returning_them() {
 	let Engine { mut ext, account, .. } = engine_node();
 	ext.execute_with(|| {
-		configure(None);
+		configure(ModuleSelection::All);
 		let tester = trusting_tester(&account);
 		let other = deploy_tester("other");
 		let mine: Vec<CapId> = query(&ALICE, tester, tf::KEPT, ());
@@ -525,12 +566,12 @@ fn off_chain_frames_cannot_move_capabilities_by_passing_or_returning_them() {
 fn run_markers_of_a_module_are_pruned_as_it_keeps_running() {
 	let Engine { mut ext, account, .. } = engine_node();
 	ext.execute_with(|| {
-		configure(None);
+		configure(ModuleSelection::All);
 		let tester = trusting_tester(&account);
 		for number in [1u64, 2, 600] {
 			frame_system::BlockHash::<Test>::insert(number, H256::repeat_byte(number as u8));
 			call(&ALICE, tester, tf::SET, (b"k".to_vec(), number.encode())).unwrap();
-			engine::on_block::<Test>(number);
+			run_engine(number);
 		}
 		assert_eq!(state_change_count(tester), 3);
 		let markers: Vec<engine::RunMarker> = sp_io::offchain::local_storage_get(
@@ -547,7 +588,7 @@ fn run_markers_of_a_module_are_pruned_as_it_keeps_running() {
 fn a_nonce_left_behind_by_a_dropped_transaction_is_reused_once_the_chain_stalls() {
 	let Engine { mut ext, pool, account, .. } = engine_node();
 	ext.execute_with(|| {
-		configure(None);
+		configure(ModuleSelection::All);
 		trusting_tester(&account);
 		let submit = || assert_eq!(http("offchain", "POST", "/submit", b"x").unwrap().status, 202);
 		let nonces = || submitted(&pool).iter().map(|(nonce, _)| *nonce).collect::<Vec<_>>();
@@ -600,7 +641,7 @@ fn an_engine_confirms_a_deletion_again_when_its_confirmation_was_dropped() {
 
 		block_with_a_change(2);
 		call(&kms.owner_account, kms.module, ss::function::DELETE, 0u64).unwrap();
-		engine::on_block::<Test>(2);
+		run_engine(2);
 		assert_eq!(
 			submitted(&pool).into_iter().map(|(_, c)| c).collect::<Vec<_>>(),
 			vec![confirm_delete.clone()]
@@ -608,11 +649,11 @@ fn an_engine_confirms_a_deletion_again_when_its_confirmation_was_dropped() {
 		pool.write().transactions.clear();
 
 		block_with_a_change(21);
-		engine::on_block::<Test>(21);
+		run_engine(21);
 		assert!(submitted(&pool).is_empty(), "the first confirmation may still be on its way");
 
 		block_with_a_change(22);
-		engine::on_block::<Test>(22);
+		run_engine(22);
 		assert_eq!(
 			submitted(&pool).into_iter().map(|(_, c)| c).collect::<Vec<_>>(),
 			vec![confirm_delete]
@@ -621,12 +662,209 @@ fn an_engine_confirms_a_deletion_again_when_its_confirmation_was_dropped() {
 		assert_eq!(sharing(&kms), None, "confirmed at last: the sharing is gone");
 
 		block_with_a_change(23);
-		engine::on_block::<Test>(23);
+		run_engine(23);
 		assert!(submitted(&pool).is_empty());
 		assert_eq!(
 			engine::secret_get::<Test>(kms.module, b"pending-delete-confirmations").unwrap(),
 			None,
 			"nothing is left pending"
 		);
+	});
+}
+
+// ---- operator consent, own calls only, budgets, key choice, sealing ----
+
+#[test]
+fn an_engine_runs_no_module_its_operator_did_not_name_whatever_trusts_it() {
+	let Engine { mut ext, pool, account, .. } = engine_node();
+	ext.execute_with(|| {
+		let tester = trusting_tester(&account);
+		call(&ALICE, tester, tf::SET, (b"k".to_vec(), b"v".to_vec())).unwrap();
+
+		configure_with(EngineNodeConfig::default());
+		assert_eq!(run_engine(1), vec![], "the default selection is no module");
+		assert_eq!(http("offchain", "GET", "/echo", b""), Err(HttpDispatchError::NotServed));
+		assert_eq!(state_change_count(tester), 0);
+		assert!(submitted(&pool).is_empty());
+
+		configure(named(&["offchain"]));
+		assert_eq!(run_engine(1), vec![(tester, StateChangeOutcome::Ran)]);
+		assert_eq!(http("offchain", "POST", "/echo", b"hi").unwrap().body, b"hi".to_vec());
+	});
+}
+
+/// `submit_transaction` of `call` from the tester's `on_http_request`: the status and text.
+fn submit_any(call: &EngineCall) -> (u16, Vec<u8>) {
+	let response = http("offchain", "POST", "/submit-any", &call.encode()).expect("answered");
+	(response.status, response.body)
+}
+
+#[test]
+fn the_engine_key_signs_only_calls_of_the_module_that_asks() {
+	let Engine { mut ext, pool, account, .. } = engine_node();
+	ext.execute_with(|| {
+		configure(ModuleSelection::All);
+		let tester = trusting_tester(&account);
+		let other = deploy_tester("other");
+		let theirs = mint_to(&ALICE, other, b"theirs");
+		let ours = mint_to(&ALICE, tester, b"ours");
+		let refused = (403, b"NotAllowed".to_vec());
+
+		let call_other =
+			EngineCall::Call { module: other, function: b"set".to_vec(), params: Vec::new() };
+		assert_eq!(submit_any(&call_other), refused, "a call of another module");
+		let invoke_theirs =
+			EngineCall::Invoke { cap: theirs, function: b"x".to_vec(), params: Vec::new() };
+		assert_eq!(submit_any(&invoke_theirs), refused, "a capability another module created");
+		let invoke_missing =
+			EngineCall::Invoke { cap: 9_999, function: b"x".to_vec(), params: Vec::new() };
+		assert_eq!(submit_any(&invoke_missing), refused, "a capability that does not exist");
+		assert!(submitted(&pool).is_empty(), "nothing was signed");
+
+		let own_call =
+			EngineCall::Call { module: tester, function: b"emit".to_vec(), params: Vec::new() };
+		assert_eq!(submit_any(&own_call).0, 202);
+		let invoke_ours =
+			EngineCall::Invoke { cap: ours, function: b"x".to_vec(), params: Vec::new() };
+		assert_eq!(submit_any(&invoke_ours).0, 202);
+		let calls: Vec<RuntimeCall> = submitted(&pool).into_iter().map(|(_, call)| call).collect();
+		assert!(
+			matches!(&calls[0], RuntimeCall::Kernel(crate::Call::call { module, .. }) if *module == tester)
+		);
+		assert!(
+			matches!(&calls[1], RuntimeCall::Kernel(crate::Call::invoke { cap, .. }) if *cap == ours)
+		);
+	});
+}
+
+#[test]
+fn a_module_gets_a_budget_of_engine_transactions_per_block() {
+	let Engine { mut ext, pool, account, .. } = engine_node();
+	ext.execute_with(|| {
+		configure_submissions(2);
+		let tester = trusting_tester(&account);
+		let other = trusting_tester_named("other", &account);
+		let own = |module| EngineCall::Call { module, function: b"emit".to_vec(), params: vec![] };
+		frame_system::Pallet::<Test>::set_block_number(3);
+		assert_eq!(submit_any(&own(tester)).0, 202);
+		assert_eq!(submit_any(&own(tester)).0, 202);
+		assert_eq!(submit_any(&own(tester)), (403, b"Unavailable".to_vec()), "budget spent");
+		assert_eq!(submitted(&pool).len(), 2);
+
+		// Another module has its own budget.
+		let from_other = http("other", "POST", "/submit-any", &own(other).encode()).unwrap();
+		assert_eq!(from_other.status, 202);
+
+		// The next block brings a new budget.
+		frame_system::Pallet::<Test>::set_block_number(4);
+		assert_eq!(submit_any(&own(tester)).0, 202);
+		assert_eq!(submitted(&pool).len(), 4);
+	});
+}
+
+#[test]
+fn a_failed_on_state_change_is_final_and_runs_only_for_the_block_it_names() {
+	let Engine { mut ext, account, .. } = engine_node();
+	ext.execute_with(|| {
+		// No transactions allowed: the tester's on_state_change fails when it submits.
+		configure_submissions(0);
+		let tester = trusting_tester(&account);
+		call(&ALICE, tester, tf::SET, (b"k".to_vec(), b"v".to_vec())).unwrap();
+		let outcome = run_engine(1);
+		assert!(matches!(&outcome[..], [(m, StateChangeOutcome::Failed(_))] if *m == tester));
+		assert_eq!(run_engine(1), vec![(tester, StateChangeOutcome::AlreadyRan)], "not retried");
+
+		let elsewhere = StateChangeInput { block_number: 7, block_hash: [0; 32] };
+		assert_eq!(
+			engine::run_state_change::<Test>(tester, elsewhere),
+			StateChangeOutcome::WrongBlock,
+			"a run at one block's state cannot claim another block"
+		);
+	});
+}
+
+#[test]
+fn more_changed_modules_than_recorded_run_every_served_module() {
+	let Engine { mut ext, account, .. } = engine_node();
+	ext.execute_with(|| {
+		configure(ModuleSelection::All);
+		let tester = trusting_tester(&account);
+		let quiet = trusting_tester_named("quiet", &account);
+		frame_system::Pallet::<Test>::set_block_number(2);
+		// The block's record is full of other modules when the tester writes.
+		let full: Vec<ModuleId> = (1_000..1_000 + MaxChangedModules::get()).collect();
+		ChangedModules::<Test>::put(frame_support::BoundedVec::try_from(full).unwrap());
+		call(&ALICE, tester, tf::SET, (b"k".to_vec(), b"v".to_vec())).unwrap();
+		assert!(!ChangedModules::<Test>::get().contains(&tester), "not recorded");
+		assert!(crate::ChangedModulesOverflow::<Test>::get(), "but the overflow is");
+
+		let ran: Vec<ModuleId> = run_engine(2).into_iter().map(|(module, _)| module).collect();
+		assert_eq!(ran, vec![tester, quiet], "every served module runs: no change is lost");
+
+		// A new block starts afresh (its own on_block round may record the testers again).
+		<crate::Pallet<Test> as Hooks<u64>>::on_initialize(3);
+		assert!(!crate::ChangedModulesOverflow::<Test>::get());
+		assert!(!ChangedModules::<Test>::get().contains(&1_000));
+	});
+}
+
+#[test]
+fn the_engine_key_is_the_configured_one_or_else_the_smallest() {
+	let Engine { mut ext, keystore, account, .. } = engine_node();
+	ext.execute_with(|| {
+		let second = keystore
+			.ed25519_generate_new(KeyTypeId(ENGINE_KEY_TYPE), Some("//Second"))
+			.expect("key generated");
+		let smallest = raw(&account).min(second.0);
+		assert_eq!(engine::engine_account::<Test>(), Ok(smallest), "deterministic default");
+
+		let largest = raw(&account).max(second.0);
+		configure_with(EngineNodeConfig { engine_key: Some(largest), ..Default::default() });
+		assert_eq!(engine::engine_account::<Test>(), Ok(largest), "the operator's choice");
+
+		configure_with(EngineNodeConfig { engine_key: Some([9; 32]), ..Default::default() });
+		assert_eq!(
+			engine::engine_account::<Test>(),
+			Err(engine::EngineError::NoKey),
+			"a configured key the keystore lacks is no key, not another one"
+		);
+	});
+}
+
+#[test]
+fn secrets_are_sealed_with_a_dedicated_key_that_the_engine_key_cannot_stand_in_for() {
+	let Engine { mut ext, offchain, keystore, account, .. } = engine_node();
+	ext.execute_with(|| {
+		let sealing = KeyTypeId(kernel_primitives::offchain::SEALING_KEY_TYPE);
+		assert!(keystore.ed25519_public_keys(sealing).is_empty());
+		engine::secret_set::<Test>(7, b"s", b"value").unwrap();
+		let keys = keystore.ed25519_public_keys(sealing);
+		assert_eq!(keys.len(), 1, "a sealing key was generated on first use");
+		engine::secret_set::<Test>(8, b"s", b"other").unwrap();
+		assert_eq!(keystore.ed25519_public_keys(sealing), keys, "and is used from then on");
+		assert_eq!(engine::secret_get::<Test>(7, b"s"), Ok(Some(b"value".to_vec())));
+
+		// The old derivation, a signature of the engine (transaction) key, does not open it.
+		let engine_public = polkadot_sdk::sp_core::ed25519::Public::from_raw(raw(&account));
+		let mut domain = b"kernel/seal/v1".to_vec();
+		domain.extend_from_slice(&7u32.to_le_bytes());
+		let signature = keystore
+			.ed25519_sign(KeyTypeId(ENGINE_KEY_TYPE), &engine_public, &domain)
+			.unwrap()
+			.unwrap();
+		let legacy = sp_io::hashing::blake2_256(&signature.encode());
+		let mut storage_key = b"kernel::secret::".to_vec();
+		storage_key.extend_from_slice(&raw(&account));
+		storage_key.extend_from_slice(&7u32.to_le_bytes());
+		storage_key.extend_from_slice(b"s");
+		let sealed = offchain.read().persistent_storage.get(&storage_key).expect("stored");
+		use chacha20poly1305::{
+			aead::{Aead, KeyInit, Payload},
+			ChaCha20Poly1305, Key, Nonce,
+		};
+		let (nonce, ciphertext) = sealed.split_at(12);
+		let opened = ChaCha20Poly1305::new(Key::from_slice(&legacy))
+			.decrypt(Nonce::from_slice(nonce), Payload { msg: ciphertext, aad: &storage_key });
+		assert!(opened.is_err());
 	});
 }

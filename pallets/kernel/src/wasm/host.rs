@@ -830,7 +830,11 @@ fn submit_transaction<T: Config>(
 	let Ok(call) = EngineCall::decode_all(&mut &bytes[..]) else {
 		return Ok(ReturnCode::DecodeFailed.into());
 	};
-	Ok(engine::submit::<T>(call).map_or_else(unavailable, |()| ReturnCode::Success.into()))
+	Ok(match engine::submit::<T>(caller.data().module, call) {
+		Ok(()) => ReturnCode::Success.into(),
+		Err(engine::EngineError::NotOwnCall) => ReturnCode::NotAllowed.into(),
+		Err(error) => unavailable(error),
+	})
 }
 
 /// A linker with every host function of the ABI.

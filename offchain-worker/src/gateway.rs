@@ -424,10 +424,15 @@ mod tests {
 			)
 		}
 
+		/// The status line of a complete `POST` of `body` to `path`.
+		async fn post(addr: SocketAddr, path: &str, body: &str) -> String {
+			exchange(addr, &request(path, body), Duration::ZERO, "").await
+		}
+
 		#[test]
 		fn a_request_within_the_limits_is_answered() {
 			with_gateway(limits(), |addr| async move {
-				let status = exchange(addr, &request("/echo", "hello"), Duration::ZERO, "").await;
+				let status = post(addr, "/echo", "hello").await;
 				assert_eq!(status, "HTTP/1.1 200 OK");
 			});
 		}
@@ -436,7 +441,7 @@ mod tests {
 		fn an_oversized_body_is_413_whether_declared_or_streamed() {
 			with_gateway(limits(), |addr| async move {
 				let big = "x".repeat(2048);
-				let declared = exchange(addr, &request("/echo", &big), Duration::ZERO, "").await;
+				let declared = post(addr, "/echo", &big).await;
 				assert_eq!(declared, "HTTP/1.1 413 Payload Too Large");
 				let chunked = format!(
 					"POST /echo HTTP/1.1\r\nhost: x\r\nconnection: close\r\ntransfer-encoding: chunked\r\n\r\n800\r\n{big}\r\n0\r\n\r\n"
@@ -467,14 +472,12 @@ mod tests {
 		#[test]
 		fn past_the_concurrency_limit_requests_get_503_at_once() {
 			with_gateway(limits(), |addr| async move {
-				let slow = tokio::spawn(async move {
-					exchange(addr, &request("/slow", ""), Duration::ZERO, "").await
-				});
+				let slow = tokio::spawn(async move { post(addr, "/slow", "").await });
 				tokio::time::sleep(Duration::from_millis(100)).await;
-				let shed = exchange(addr, &request("/echo", "x"), Duration::ZERO, "").await;
+				let shed = post(addr, "/echo", "x").await;
 				assert_eq!(shed, "HTTP/1.1 503 Service Unavailable");
 				assert_eq!(slow.await.unwrap(), "HTTP/1.1 200 OK");
-				let after = exchange(addr, &request("/echo", "x"), Duration::ZERO, "").await;
+				let after = post(addr, "/echo", "x").await;
 				assert_eq!(after, "HTTP/1.1 200 OK", "the slot is free again");
 			});
 		}
@@ -482,7 +485,7 @@ mod tests {
 		#[test]
 		fn a_request_past_its_deadline_is_504() {
 			with_gateway(limits(), |addr| async move {
-				let status = exchange(addr, &request("/forever", ""), Duration::ZERO, "").await;
+				let status = post(addr, "/forever", "").await;
 				assert_eq!(status, "HTTP/1.1 504 Gateway Timeout");
 			});
 		}

@@ -133,20 +133,27 @@ pub fn node_config() -> Option<EngineNodeConfig> {
 	EngineNodeConfig::decode(&mut &raw[..]).ok()
 }
 
-/// Whether the operator selected `module` in `config`.
-fn selected<T: Config>(config: &EngineNodeConfig, module: ModuleId) -> bool {
+/// Whether the operator selected `name` in `config`.
+fn selected(config: &EngineNodeConfig, name: &[u8]) -> bool {
 	match &config.modules {
 		ModuleSelection::All => true,
-		ModuleSelection::Named(names) => Modules::<T>::get(module)
-			.is_some_and(|info| names.iter().any(|name| name.as_slice() == info.name.as_slice())),
+		ModuleSelection::Named(names) => names.iter().any(|selected| selected.as_slice() == name),
 	}
 }
 
 /// Whether this engine (`account`, `config`) runs `module`: the operator selected it and the
 /// module trusts the engine. Both are needed: trust is the module's choice, selection the
-/// operator's, and trusting an engine alone never makes it run a module's code.
-fn serves<T: Config>(config: &EngineNodeConfig, account: &T::AccountId, module: ModuleId) -> bool {
-	selected::<T>(config, module) && TrustedEngines::<T>::get(module).contains(account)
+/// operator's, and trusting an engine alone never makes it run a module's code. With `entry`,
+/// the module must also export it. One read of the module's info.
+fn serves<T: Config>(
+	config: &EngineNodeConfig,
+	account: &T::AccountId,
+	module: ModuleId,
+	entry: Option<Entry>,
+) -> bool {
+	Modules::<T>::get(module).is_some_and(|info| {
+		selected(config, &info.name) && entry.is_none_or(|entry| info.exports.has(entry))
+	}) && TrustedEngines::<T>::get(module).contains(account)
 }
 
 /// Whether `module` trusts this node's engine key (false on a node without one).
@@ -192,11 +199,7 @@ pub fn state_change_targets<T: Config>() -> Vec<ModuleId> {
 	};
 	let mut targets: Vec<ModuleId> = candidates
 		.into_iter()
-		.filter(|module| {
-			serves::<T>(&config, &account, *module)
-				&& Modules::<T>::get(module)
-					.is_some_and(|info| info.exports.has(Entry::OnStateChange))
-		})
+		.filter(|module| serves::<T>(&config, &account, *module, Some(Entry::OnStateChange)))
 		.collect();
 	targets.sort_unstable();
 	targets.dedup();
@@ -217,9 +220,7 @@ pub fn run_state_change<T: Config>(
 	}
 	let Some(config) = node_config() else { return StateChangeOutcome::NotServed };
 	let Some((_, account)) = signer::<T>() else { return StateChangeOutcome::NotServed };
-	if !serves::<T>(&config, &account, module)
-		|| !Modules::<T>::get(module).is_some_and(|info| info.exports.has(Entry::OnStateChange))
-	{
+	if !serves::<T>(&config, &account, module, Some(Entry::OnStateChange)) {
 		return StateChangeOutcome::NotServed;
 	}
 	let lock_key = (b"kernel::engine::lock", module).encode();
@@ -302,7 +303,7 @@ pub fn handle_http<T: Config>(
 	if !info.exports.has(Entry::OnHttpRequest) {
 		return Err(HttpDispatchError::NotExported);
 	}
-	if !serves::<T>(&config, &account, module) {
+	if !serves::<T>(&config, &account, module, None) {
 		return Err(HttpDispatchError::NotServed);
 	}
 	let output = run::<T>(module, Entry::OnHttpRequest, request.encode())

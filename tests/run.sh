@@ -2,7 +2,7 @@
 # Sets up the machine and runs every test:
 #   1. the workspace build (node, runtime Wasm, process modules),
 #   2. unit and pallet tests (the real compiled modules on a mock runtime, the benchmarks as
-#      tests),
+#      tests), and the module interfaces' own tests,
 #   3. end-to-end tests against real nodes with @polkadot/api: a dev node, bad input through
 #      the RPC, governance, a two-validator network, the execution engines.
 set -euo pipefail
@@ -19,6 +19,10 @@ cargo build --locked --workspace --features "$features"
 
 step "unit, pallet and benchmark tests (the real compiled modules on a mock runtime)"
 cargo test --locked --workspace --features "$features"
+
+step "the process modules' own unit tests (module-interfaces, natively)"
+(cd modules && cargo test --locked -p module-interfaces --features std,sealed \
+  --target "$(rustc -vV | sed -n 's/^host: //p')" --target-dir ../target/modules-host)
 
 step "end-to-end tests"
 (cd tests/e2e && npm test)

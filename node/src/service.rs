@@ -233,7 +233,9 @@ pub fn new_full<
 					transaction_pool.clone(),
 				)),
 				network_provider: Arc::new(network.clone()),
-				enable_http_requests: true,
+				// No pallet of this runtime fetches from an offchain worker; modules reach the
+				// network only through the engine's policy-checked client (`kernel-engine`).
+				enable_http_requests: false,
 				custom_extensions: |_| vec![],
 			})?;
 		task_manager.spawn_handle().spawn(

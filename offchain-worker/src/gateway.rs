@@ -21,7 +21,9 @@ use kernel_primitives::offchain::{HttpDispatchError, HttpRequest, HttpResponse};
 use kernel_runtime::{opaque::Block, AccountId, Balance, Runtime};
 use pallet_kernel::runtime_api::KernelApi;
 use polkadot_sdk::{
-	sp_api::ProvideRuntimeApi, sp_blockchain::HeaderBackend, sp_core::offchain::OffchainStorage,
+	sp_api::{ApiError, ProvideRuntimeApi},
+	sp_blockchain::HeaderBackend,
+	sp_core::offchain::OffchainStorage,
 };
 use std::{convert::Infallible, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::net::TcpListener;
@@ -80,17 +82,23 @@ where
 		Self { context, limits }
 	}
 
-	/// Runs `module`'s `on_http_request` at the best block, with the off-chain extensions.
+	/// Runs `module`'s `on_http_request` at the best block, with the off-chain extensions, after
+	/// any other run of the module on this engine.
 	fn dispatch(
 		&self,
 		module: Vec<u8>,
 		request: HttpRequest,
 	) -> Result<Result<HttpResponse, HttpDispatchError>, EngineError> {
 		let best = self.context.client().info().best_hash;
-		self.context
-			.run_api()
-			.handle_http(best, module, request)
-			.map_err(|e| EngineError::Runtime(e.to_string()))
+		let runtime_error = |e: ApiError| EngineError::Runtime(e.to_string());
+		let id = self.context.run_api().module_id(best, module.clone()).map_err(runtime_error)?;
+		let run = || self.context.run_api().handle_http(best, module, request);
+		match id {
+			Some(id) => self.context.exclusive(id, run),
+			// No such module: the runtime says so, and there is nothing to lock.
+			None => run(),
+		}
+		.map_err(runtime_error)
 	}
 
 	/// Listens on `addr` and serves until the returned future is dropped.

@@ -12,6 +12,9 @@
 //!   per-block time budget;
 //! * the [gateway] serves HTTP at `/modules/{module}/{path}` and answers each request by
 //!   running the module's `on_http_request` through the runtime API, behind `tower` limits;
+//! * an engine runs one off-chain run of a module at a time ([`EngineContext::exclusive`]), so
+//!   a module's check of its secrets and the write that follows are never interleaved with
+//!   another run of the same module (a replay check, an upload racing a deletion);
 //! * every run gets the off-chain context: the keystore (sealed secrets, the engine's
 //!   identity), the off-chain database (secrets), the transaction pool (signed transactions)
 //!   and outbound HTTP under the operator's [policy] ([externalities]).
@@ -32,6 +35,7 @@ use kernel_primitives::offchain::{
 	EngineNodeConfig, ModuleSelection, DEFAULT_MAX_SUBMISSIONS_PER_BLOCK, ENGINE_CONFIG_KEY,
 	ENGINE_KEY_TYPE,
 };
+use kernel_primitives::ModuleId;
 use kernel_runtime::opaque::Block;
 use polkadot_sdk::{
 	sc_transaction_pool_api::OffchainTransactionPoolFactory,
@@ -45,7 +49,12 @@ use polkadot_sdk::{
 	sp_keystore::{KeystoreExt, KeystorePtr},
 	sp_offchain::STORAGE_PREFIX,
 };
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+	collections::HashMap,
+	net::SocketAddr,
+	sync::{Arc, Mutex},
+	time::Duration,
+};
 
 /// Command-line options of the execution engine.
 #[derive(Debug, Clone, clap::Args)]
@@ -230,6 +239,23 @@ pub struct EngineContext<C, S> {
 	pool: OffchainTransactionPoolFactory<Block>,
 	outbound: Arc<Outbound>,
 	runtime: tokio::runtime::Handle,
+	module_runs: ModuleRuns,
+}
+
+/// One lock per module that has run on this engine: see [`ModuleRuns::exclusive`].
+#[derive(Default)]
+pub struct ModuleRuns(Mutex<HashMap<ModuleId, Arc<Mutex<()>>>>);
+
+impl ModuleRuns {
+	/// Runs `run`, an off-chain run whose top-level frame is `module`, after any other run of
+	/// `module` has finished. Runs of different modules go on in parallel. Only the top-level
+	/// module is locked: a module that another module's run calls into may run at the same
+	/// time as a run of its own.
+	pub fn exclusive<R>(&self, module: ModuleId, run: impl FnOnce() -> R) -> R {
+		let module_lock = lock(&self.0).entry(module).or_default().clone();
+		let _one_at_a_time = lock(&module_lock);
+		run()
+	}
 }
 
 impl<C, S> EngineContext<C, S>
@@ -248,7 +274,13 @@ where
 		runtime: tokio::runtime::Handle,
 	) -> Result<Self, EngineError> {
 		let outbound = Arc::new(Outbound::new(policy).map_err(EngineError::HttpClient)?);
-		Ok(Self { client, offchain_storage, keystore, pool, outbound, runtime })
+		let module_runs = ModuleRuns::default();
+		Ok(Self { client, offchain_storage, keystore, pool, outbound, runtime, module_runs })
+	}
+
+	/// Runs `run` once no other run of `module` is going on here ([`ModuleRuns::exclusive`]).
+	pub fn exclusive<R>(&self, module: ModuleId, run: impl FnOnce() -> R) -> R {
+		self.module_runs.exclusive(module, run)
 	}
 
 	/// A runtime API instance for one off-chain run, with the off-chain extensions registered:
@@ -283,6 +315,11 @@ where
 	}
 }
 
+/// Locks `mutex`; a run that panicked while holding it left nothing the lock protects.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+	mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Errors of the engine's node side.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -300,4 +337,47 @@ pub enum EngineError {
 	/// Calling the runtime failed.
 	#[error("runtime API error: {0}")]
 	Runtime(String),
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use std::sync::{atomic::AtomicBool, atomic::Ordering, mpsc};
+
+	#[test]
+	fn runs_of_one_module_wait_for_each_other_and_other_modules_do_not() {
+		let runs = Arc::new(ModuleRuns::default());
+		let (entered, first_inside) = mpsc::channel();
+		let (release, wait_for_release) = mpsc::channel::<()>();
+		let first = {
+			let runs = runs.clone();
+			std::thread::spawn(move || {
+				runs.exclusive(1, || {
+					entered.send(()).unwrap();
+					wait_for_release.recv().unwrap();
+				})
+			})
+		};
+		first_inside.recv().unwrap();
+
+		assert_eq!(runs.exclusive(2, || "another module"), "another module");
+
+		let second_inside = Arc::new(AtomicBool::new(false));
+		let (starting, second_starting) = mpsc::channel();
+		let second = {
+			let (runs, inside) = (runs.clone(), second_inside.clone());
+			std::thread::spawn(move || {
+				starting.send(()).unwrap();
+				runs.exclusive(1, || inside.store(true, Ordering::SeqCst));
+			})
+		};
+		second_starting.recv().unwrap();
+		std::thread::sleep(Duration::from_millis(100));
+		assert!(!second_inside.load(Ordering::SeqCst), "the second run waits for the first");
+
+		release.send(()).unwrap();
+		first.join().unwrap();
+		second.join().unwrap();
+		assert!(second_inside.load(Ordering::SeqCst), "and then runs");
+	}
 }

@@ -153,7 +153,8 @@ where
 			);
 			return;
 		}
-		match context.run_api().run_state_change(hash, *module, input.clone()) {
+		let run = || context.run_api().run_state_change(hash, *module, input.clone());
+		match context.exclusive(*module, run) {
 			Ok(StateChangeOutcome::Ran) => {
 				log::debug!(target: LOG, "block {number}: on_state_change of module {module} ran")
 			},

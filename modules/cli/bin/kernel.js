@@ -250,35 +250,55 @@ const kms = program.command('kms').description('the secret-sharing key-managemen
 
 kms
   .command('engines')
-  .description('list the registered execution engines')
-  .action(withApi(async (api) => (await kmsLib.engines(api)).map(({ address, endpoint }) => ({ address, endpoint }))));
+  .description('list the engines the KMS trusts: endpoint, listed by its admin, key published')
+  .action(
+    withApi(async (api) =>
+      (await kmsLib.engines(api)).map(({ address, endpoint, listed, boxKey }) => ({
+        address,
+        endpoint: endpoint ?? null,
+        listed,
+        key: boxKey ? k.u8aToHex(boxKey) : null,
+      })),
+    ),
+  );
+
+kms
+  .command('list-engine')
+  .description("the KMS's admin: make a registered engine one of the default engines")
+  .argument('<address>', 'the engine account')
+  .option('--unlist', 'remove it from the default engines instead')
+  .action(withApi(async (api, pair, address, opts) => report(api, await kmsLib.listEngine(api, pair, address, !opts.unlist))));
 
 kms
   .command('store')
-  .description('split a secret k-of-n over engines, register it on chain and upload each share')
+  .description('split a secret k-of-n over engines, register it on chain and upload each share sealed to its engine')
   .argument('<secret>', 'the secret, as text or 0x hex')
   .requiredOption('--threshold <k>', 'shares needed to rebuild it', Number)
-  .option('--engines <addresses>', 'comma-separated engine addresses (default: every registered engine)')
+  .option('--engines <addresses>', 'comma-separated registered engine addresses (default: the listed engines with a key)')
   .action(
     withApi(async (api, pair, secret, opts) => {
-      const all = await kmsLib.engines(api);
-      const chosen = opts.engines ? all.filter((e) => opts.engines.split(',').includes(e.address)) : all;
+      let chosen;
+      if (opts.engines) {
+        const wanted = opts.engines.split(',');
+        chosen = (await kmsLib.registeredEngines(api)).filter((e) => wanted.includes(e.address));
+        if (chosen.length !== wanted.length) throw new Error('every engine in --engines must be registered');
+      }
       const bytes = secret.startsWith('0x') ? kmsLib.hexToU8a(secret) : new TextEncoder().encode(secret);
-      const { id } = await kmsLib.store(api, pair, bytes, opts.threshold, chosen);
-      return { id, engines: chosen.map((e) => e.address) };
+      const { id, engines } = await kmsLib.store(api, pair, bytes, opts.threshold, chosen);
+      return { id, engines };
     }),
   );
 
 kms
   .command('fetch')
-  .description('open a download window, download enough shares and rebuild the secret')
+  .description('open a download window, download the shares sealed to this request, check each against its commitment and rebuild the secret')
   .argument('<id>', 'the sharing id')
   .option('--blocks <n>', 'length of the download window', Number, 20)
   .action(
     withApi(async (api, pair, id, opts) => {
       await kmsLib.openDownload(api, pair, BigInt(id), opts.blocks);
-      const secret = await kmsLib.fetchSecret(api, pair, BigInt(id), await kmsLib.engines(api));
-      return { hex: k.u8aToHex(secret), text: new TextDecoder().decode(secret) };
+      const { secret, bad } = await kmsLib.fetchSecret(api, pair, BigInt(id));
+      return { hex: k.u8aToHex(secret), text: new TextDecoder().decode(secret), badEngines: bad };
     }),
   );
 

@@ -63,9 +63,12 @@ export const moduleTypes = {
     body_hash: '[u8; 32]',
     timestamp: 'u64',
   },
-  KmsRegisterArgs: { threshold: 'u8', shares: 'Vec<([u8; 32], [u8; 32])>' },
-  KmsSlot: { engine: '[u8; 32]', commitment: '[u8; 32]', uploaded: 'bool', deleted: 'bool' },
-  KmsSharing: { owner: 'AccountId32', threshold: 'u8', slots: 'Vec<KmsSlot>', download_until: 'u64', deleting: 'bool' },
+  KmsCommitmentPayload: { domain: 'Bytes', owner: '[u8; 32]', nonce: 'u64', engine: '[u8; 32]', salt: '[u8; 32]', share: 'Bytes' },
+  KmsShareSpec: { engine: '[u8; 32]', salt: '[u8; 32]', commitment: '[u8; 32]' },
+  KmsRegisterArgs: { threshold: 'u8', nonce: 'u64', shares: 'Vec<KmsShareSpec>' },
+  KmsSlot: { engine: '[u8; 32]', salt: '[u8; 32]', commitment: '[u8; 32]', uploaded: 'bool', deleted: 'bool' },
+  KmsSharing: { owner: 'AccountId32', nonce: 'u64', threshold: 'u8', slots: 'Vec<KmsSlot>', download_until: 'u64', deleting: 'bool' },
+  KmsEngineEntry: { account: '[u8; 32]', listed: 'bool', box_key: 'Option<[u8; 32]>' },
 };
 
 /** A weight limit large enough for ordinary calls: 0.5 s and 5 MiB of proof. */

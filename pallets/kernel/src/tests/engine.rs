@@ -13,7 +13,10 @@ use kernel_primitives::offchain::{
 	StateChangeInput, StateChangeOutcome, ENGINE_CONFIG_KEY, ENGINE_KEY_TYPE,
 };
 use module_interfaces::{
-	secret_sharing::{self as ss, signing_payload, RegisterArgs, Sharing},
+	secret_sharing::{
+		self as ss, commitment_preimage, sealed, signing_payload, EngineEntry, RegisterArgs,
+		ShareSpec, Sharing,
+	},
 	tester::{CallArgs, Outcome, ENGINE_EVENT, STATE_CHANGE_COUNT},
 };
 use polkadot_sdk::{
@@ -358,23 +361,65 @@ struct Kms {
 	owner: sr25519::Pair,
 	owner_account: AccountId32,
 	engine: AccountId32,
+	/// The engine's published X25519 key.
+	engine_key: [u8; 32],
 	share: Vec<u8>,
 }
 
-fn kms(engine: &AccountId32) -> Kms {
+/// The KMS deployed by Alice (its admin), with `engine` registered, listed and its key
+/// published, and sharing 0: one share on `engine`, owned by `//Owner`.
+fn kms(engine: &AccountId32, pool: &Shared<PoolState>) -> Kms {
 	configure(ModuleSelection::All);
 	Kernel::register_engine(origin(engine), bounded("http://127.0.0.1:8001")).expect("register");
 	let module = deploy(kernel_modules::SECRET_SHARING, ss::NAME, Vec::new());
+	call(&ALICE, module, ss::function::LIST_ENGINE, raw(engine)).expect("listed by the admin");
+	run_engine(1);
+	apply_submitted(pool, engine);
+	let engine_key = engine_entry(module, engine).box_key.expect("the engine published its key");
 	let owner = sr25519::Pair::from_string("//Owner", None).unwrap();
 	let owner_account = AccountId32::from(owner.public().0);
 	let share = b"share number one".to_vec();
-	let args = RegisterArgs {
-		threshold: 1,
-		shares: vec![(raw(engine), sp_io::hashing::blake2_256(&share))],
-	};
-	call(&owner_account, module, ss::function::REGISTER, args).expect("register");
-	Kms { module, owner, owner_account, engine: engine.clone(), share }
+	let kms = Kms { module, owner, owner_account, engine: engine.clone(), engine_key, share };
+	call(&kms.owner_account, module, ss::function::REGISTER, register_args(&kms, 0, 1))
+		.expect("register");
+	kms
 }
+
+/// The KMS's view of `engine`.
+fn engine_entry(module: ModuleId, engine: &AccountId32) -> EngineEntry {
+	let entries: Vec<EngineEntry> = query(&ALICE, module, ss::function::ENGINES, ());
+	entries.into_iter().find(|entry| entry.account == raw(engine)).expect("trusted")
+}
+
+/// The salt of the share of the owner's sharing with `nonce`.
+fn salt(nonce: u64) -> [u8; 32] {
+	[nonce as u8 + 1; 32]
+}
+
+/// `RegisterArgs` for the owner's sharing with `nonce`: `kms.share` on `kms.engine`.
+fn register_args(kms: &Kms, nonce: u64, threshold: u8) -> RegisterArgs {
+	let commitment = commitment(&kms.owner_account, nonce, &kms.engine, &kms.share);
+	let share = ShareSpec { engine: raw(&kms.engine), salt: salt(nonce), commitment };
+	RegisterArgs { threshold, nonce, shares: vec![share] }
+}
+
+fn commitment(owner: &AccountId32, nonce: u64, engine: &AccountId32, share: &[u8]) -> [u8; 32] {
+	sp_io::hashing::blake2_256(&commitment_preimage(
+		raw(owner),
+		nonce,
+		raw(engine),
+		salt(nonce),
+		share,
+	))
+}
+
+/// `share` sealed to the engine's published key.
+fn sealed_share(kms: &Kms, share: &[u8]) -> Vec<u8> {
+	sealed::seal(&kms.engine_key, [5; 32], share).expect("a valid key")
+}
+
+/// The owner's key for one download.
+const REPLY_SECRET: [u8; 32] = [3; 32];
 
 /// A request to the KMS signed by `signer` at `timestamp`.
 fn signed(
@@ -392,7 +437,17 @@ fn signed(
 		sp_io::hashing::blake2_256(body),
 		timestamp,
 	);
-	let signature = signer.sign(&payload);
+	with_signature(signer, signer.sign(&payload), method, path, body, timestamp)
+}
+
+fn with_signature(
+	signer: &sr25519::Pair,
+	signature: sr25519::Signature,
+	method: &str,
+	path: &str,
+	body: &[u8],
+	timestamp: u64,
+) -> HttpRequest {
 	let hex = |bytes: &[u8]| {
 		format!("0x{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
 	};
@@ -409,12 +464,27 @@ fn signed(
 	}
 }
 
+/// The owner's signed upload of `body` to sharing 0.
+fn upload(kms: &Kms, body: &[u8], timestamp: u64) -> HttpResponse {
+	kms_http(signed(kms, &kms.owner, "PUT", "/shares/0", body, timestamp))
+}
+
+/// `signer`'s signed download of sharing 0, sealed to [`REPLY_SECRET`]'s key.
+fn download(kms: &Kms, signer: &sr25519::Pair, timestamp: u64) -> HttpResponse {
+	let reply_key = sealed::public_key(&REPLY_SECRET);
+	kms_http(signed(kms, signer, "POST", "/shares/0/download", &reply_key, timestamp))
+}
+
 fn kms_http(request: HttpRequest) -> HttpResponse {
 	engine::handle_http::<Test>(ss::NAME.as_bytes().to_vec(), request).expect("served")
 }
 
 fn sharing(kms: &Kms) -> Option<Sharing> {
 	query(&ALICE, kms.module, ss::function::SHARING, 0u64)
+}
+
+fn stored_share(kms: &Kms) -> Option<Vec<u8>> {
+	engine::secret_get::<Test>(kms.module, b"share/0").expect("unsealed")
 }
 
 /// Applies the engine's submitted transactions as the engine.
@@ -427,74 +497,230 @@ fn apply_submitted(pool: &Shared<PoolState>, engine: &AccountId32) {
 	}
 }
 
+/// Starts block `number`, in which the owner asks for the deletion of sharing 0.
+fn request_deletion(kms: &Kms, number: u64) {
+	crate::Pallet::<Test>::on_initialize(number);
+	frame_system::Pallet::<Test>::set_block_number(number);
+	call(&kms.owner_account, kms.module, ss::function::DELETE, 0u64).unwrap();
+}
+
 #[test]
-fn the_kms_stores_serves_and_deletes_a_share_with_signed_requests() {
+fn the_kms_stores_serves_and_deletes_a_sealed_share_with_signed_requests() {
 	let Engine { mut ext, pool, account, .. } = engine_node();
 	ext.execute_with(|| {
-		let kms = kms(&account);
+		let kms = kms(&account, &pool);
 		let now = 1_700_000_000_000u64;
 		assert!(TrustedEngines::<Test>::get(kms.module).contains(&account));
 
-		// Upload: checked against the commitment, stored, confirmed on chain.
-		let wrong = signed(&kms, &kms.owner, "PUT", "/shares/0", b"not the share", now);
-		assert_eq!(kms_http(wrong).status, 422);
-		let upload = signed(&kms, &kms.owner, "PUT", "/shares/0", &kms.share, now + 1);
-		assert_eq!(kms_http(upload.clone()).status, 200);
+		// Upload: opened with the engine's key, checked against the commitment, stored,
+		// confirmed on chain.
+		let upload_ok =
+			signed(&kms, &kms.owner, "PUT", "/shares/0", &sealed_share(&kms, &kms.share), now);
+		assert_eq!(kms_http(upload_ok.clone()).status, 200);
+		assert_eq!(stored_share(&kms), Some(kms.share.clone()));
 		assert_eq!(submitted(&pool).len(), 1);
 		apply_submitted(&pool, &account);
 		assert!(sharing(&kms).unwrap().slots[0].uploaded);
 
 		// A replay of the same signed request is refused.
-		assert_eq!(kms_http(upload).status, 409);
+		assert_eq!(kms_http(upload_ok).status, 409);
 
-		// Download: only inside a window opened on chain, only by the owner.
-		assert_eq!(
-			kms_http(signed(&kms, &kms.owner, "GET", "/shares/0", b"", now + 2)).status,
-			403
-		);
+		// Download: only inside a window opened on chain, only by the owner, sealed to the
+		// key the owner sent.
+		assert_eq!(download(&kms, &kms.owner, now + 2).status, 403);
 		call(&kms.owner_account, kms.module, ss::function::OPEN_DOWNLOAD, (0u64, 10u64)).unwrap();
-		let got = kms_http(signed(&kms, &kms.owner, "GET", "/shares/0", b"", now + 3));
-		assert_eq!((got.status, got.body), (200, kms.share.clone()));
+		let got = download(&kms, &kms.owner, now + 3);
+		assert_eq!(got.status, 200);
+		assert_ne!(got.body, kms.share, "never in clear");
+		assert_eq!(sealed::open(&REPLY_SECRET, &got.body), Some(kms.share.clone()));
 		let mallory = sr25519::Pair::from_string("//Mallory", None).unwrap();
-		assert_eq!(kms_http(signed(&kms, &mallory, "GET", "/shares/0", b"", now + 4)).status, 403);
-		let mut forged = signed(&kms, &kms.owner, "GET", "/shares/0", b"", now + 5);
-		forged.path = b"/shares/1".to_vec();
-		assert_eq!(kms_http(forged).status, 401, "the signature covers the path");
-		let mut unsigned = signed(&kms, &kms.owner, "GET", "/shares/0", b"", now + 6);
+		assert_eq!(download(&kms, &mallory, now + 4).status, 403);
+		let reply_key = sealed::public_key(&REPLY_SECRET);
+		let mut forged =
+			signed(&kms, &kms.owner, "POST", "/shares/0/download", &reply_key, now + 5);
+		forged.body = sealed::public_key(&[4; 32]).to_vec();
+		assert_eq!(kms_http(forged).status, 401, "the signature covers the reply key");
+		let mut unsigned =
+			signed(&kms, &kms.owner, "POST", "/shares/0/download", &reply_key, now + 6);
 		unsigned.headers.clear();
 		assert_eq!(kms_http(unsigned).status, 401);
+		let old_way = signed(&kms, &kms.owner, "GET", "/shares/0", b"", now + 7);
+		assert_eq!(kms_http(old_way).status, 405, "no unsealed download");
 
 		// Deletion: requested on chain, done by the engine's on_state_change, confirmed.
-		crate::Pallet::<Test>::on_initialize(2);
-		frame_system::Pallet::<Test>::set_block_number(2);
-		call(&kms.owner_account, kms.module, ss::function::DELETE, 0u64).unwrap();
+		request_deletion(&kms, 2);
 		run_engine(2);
-		assert_eq!(engine::secret_get::<Test>(kms.module, b"share/0").unwrap(), None);
+		assert_eq!(stored_share(&kms), None);
 		apply_submitted(&pool, &account);
 		assert_eq!(sharing(&kms), None, "every engine confirmed: the sharing is gone");
 	});
 }
 
 #[test]
-fn a_sharing_must_name_registered_engines_once_each() {
-	let Engine { mut ext, account, .. } = engine_node();
+fn an_upload_must_be_sealed_to_the_engine_and_match_its_bound_commitment() {
+	let Engine { mut ext, pool, account, .. } = engine_node();
 	ext.execute_with(|| {
-		let kms = kms(&account);
-		let args = RegisterArgs { threshold: 1, shares: vec![(raw(&CHARLIE), [0; 32])] };
+		let kms = kms(&account, &pool);
+		let now = 1_700_000_000_000u64;
+		let refused = |body: &[u8], timestamp: u64| {
+			let response = upload(&kms, body, timestamp);
+			assert_eq!(stored_share(&kms), None, "nothing stored");
+			assert!(submitted(&pool).is_empty(), "nothing confirmed");
+			response.status
+		};
+		assert_eq!(refused(&kms.share, now), 400, "a share in clear");
+		let to_another_key = sealed::seal(&sealed::public_key(&[8; 32]), [5; 32], &kms.share);
+		assert_eq!(refused(&to_another_key.unwrap(), now + 1), 400, "sealed to another key");
+		let mut altered = sealed_share(&kms, &kms.share);
+		altered[40] ^= 1;
+		assert_eq!(refused(&altered, now + 2), 400, "altered on the way");
+		assert_eq!(refused(&sealed_share(&kms, b"another share"), now + 3), 422);
+
+		// The same share under another sharing's commitment (the owner's next nonce) is not
+		// this sharing's share.
+		let args = register_args(&kms, 1, 1);
+		call(&kms.owner_account, kms.module, ss::function::REGISTER, args).expect("sharing 1");
+		let other = sharing(&kms).unwrap();
+		let next: Sharing =
+			query::<Option<Sharing>>(&ALICE, kms.module, ss::function::SHARING, 1u64)
+				.expect("sharing 1");
+		assert_ne!(next.slots[0].commitment, other.slots[0].commitment, "bound to the nonce");
+		assert_ne!(
+			commitment(&kms.owner_account, 0, &BOB, &kms.share),
+			other.slots[0].commitment,
+			"bound to the engine"
+		);
+
+		// Refusals left the replay record alone: the first good upload still goes through.
+		assert_eq!(upload(&kms, &sealed_share(&kms, &kms.share), now).status, 200);
+	});
+}
+
+#[test]
+fn register_takes_the_owners_next_nonce_once() {
+	let Engine { mut ext, pool, account, .. } = engine_node();
+	ext.execute_with(|| {
+		let kms = kms(&account, &pool);
+		let next: u64 =
+			query(&ALICE, kms.module, ss::function::NEXT_NONCE, raw(&kms.owner_account));
+		assert_eq!(next, 1);
+		let stale = register_args(&kms, 0, 1);
 		assert_fails!(
-			call(&kms.owner_account, kms.module, ss::function::REGISTER, args),
+			call(&kms.owner_account, kms.module, ss::function::REGISTER, stale),
 			Error::<Test>::ModuleReverted
 		);
-		let twice = RegisterArgs { threshold: 1, shares: vec![(raw(&account), [0; 32]); 2] };
+		let none: Option<Sharing> = query(&ALICE, kms.module, ss::function::SHARING, 1u64);
+		assert_eq!(none, None);
+		let still: u64 =
+			query(&ALICE, kms.module, ss::function::NEXT_NONCE, raw(&kms.owner_account));
+		assert_eq!(still, 1);
+		assert_eq!(sharing(&kms).unwrap().nonce, 0);
+	});
+}
+
+#[test]
+fn a_wallet_signature_over_the_wrapped_payload_is_accepted() {
+	let Engine { mut ext, pool, account, .. } = engine_node();
+	ext.execute_with(|| {
+		let kms = kms(&account, &pool);
+		let body = sealed_share(&kms, &kms.share);
+		let timestamp = 1_700_000_000_000u64;
+		let payload = signing_payload(
+			raw(&kms.engine),
+			b"PUT",
+			b"/shares/0",
+			sp_io::hashing::blake2_256(&body),
+			timestamp,
+		);
+		let by_wallet = kms.owner.sign(&ss::wrapped(&payload));
+		let request = with_signature(&kms.owner, by_wallet, "PUT", "/shares/0", &body, timestamp);
+		assert_eq!(kms_http(request).status, 200);
+		let over_other_bytes = kms.owner.sign(&ss::wrapped(b"something else"));
+		let request =
+			with_signature(&kms.owner, over_other_bytes, "PUT", "/shares/0", &body, timestamp + 1);
+		assert_eq!(kms_http(request).status, 401);
+	});
+}
+
+#[test]
+fn an_upload_that_arrives_after_the_deletion_is_refused_and_stores_nothing() {
+	let Engine { mut ext, pool, account, .. } = engine_node();
+	ext.execute_with(|| {
+		let kms = kms(&account, &pool);
+		// The upload races the deletion: it reads a state from before the owner's request, in
+		// which the sharing is not being deleted, but runs after the engine deleted the share.
+		// The request and the engine's run are rolled back on chain; the engine's off-chain
+		// storage keeps what the run did.
+		frame_support::storage::with_transaction(|| {
+			request_deletion(&kms, 2);
+			run_engine(2);
+			assert!(!submitted(&pool).is_empty(), "the engine confirmed the deletion");
+			frame_support::storage::TransactionOutcome::Rollback(Ok::<
+				_,
+				polkadot_sdk::sp_runtime::DispatchError,
+			>(()))
+		})
+		.unwrap();
+		assert!(!sharing(&kms).unwrap().deleting);
+		let late = upload(&kms, &sealed_share(&kms, &kms.share), 1_700_000_000_000);
+		assert_eq!(late.status, 409);
+		assert_eq!(stored_share(&kms), None);
+	});
+}
+
+#[test]
+fn only_the_admin_lists_engines_and_only_trusted_engines_publish_keys() {
+	let Engine { mut ext, pool, account, .. } = engine_node();
+	ext.execute_with(|| {
+		let kms = kms(&account, &pool);
+		let entry = engine_entry(kms.module, &account);
+		assert!(entry.listed);
+		Kernel::register_engine(origin(&CHARLIE), bounded("http://127.0.0.1:8002")).unwrap();
 		assert_fails!(
-			call(&kms.owner_account, kms.module, ss::function::REGISTER, twice),
+			call(&BOB, kms.module, ss::function::LIST_ENGINE, raw(&CHARLIE)),
 			Error::<Test>::ModuleReverted
 		);
-		let impossible = RegisterArgs { threshold: 2, shares: vec![(raw(&account), [0; 32])] };
 		assert_fails!(
-			call(&kms.owner_account, kms.module, ss::function::REGISTER, impossible),
+			call(&ALICE, kms.module, ss::function::LIST_ENGINE, [4u8; 32]),
 			Error::<Test>::ModuleReverted
 		);
+		assert_fails!(
+			call(&CHARLIE, kms.module, ss::function::PUBLISH_KEY, [1u8; 32]),
+			Error::<Test>::ModuleReverted
+		);
+		let entries: Vec<EngineEntry> = query(&ALICE, kms.module, ss::function::ENGINES, ());
+		assert_eq!(entries, vec![entry.clone()], "nothing changed");
+
+		call(&ALICE, kms.module, ss::function::UNLIST_ENGINE, raw(&account)).unwrap();
+		let unlisted = engine_entry(kms.module, &account);
+		assert!(!unlisted.listed);
+		assert_eq!(unlisted.box_key, entry.box_key, "still trusted, key kept");
+	});
+}
+
+#[test]
+fn a_sharing_must_name_registered_engines_once_each() {
+	let Engine { mut ext, pool, account, .. } = engine_node();
+	ext.execute_with(|| {
+		let kms = kms(&account, &pool);
+		let spec = |engine: &AccountId32| ShareSpec {
+			engine: raw(engine),
+			salt: [0; 32],
+			commitment: [0; 32],
+		};
+		let refused = |shares: Vec<ShareSpec>, threshold: u8| {
+			let args = RegisterArgs { threshold, nonce: 1, shares };
+			assert_fails!(
+				call(&kms.owner_account, kms.module, ss::function::REGISTER, args),
+				Error::<Test>::ModuleReverted
+			);
+		};
+		refused(vec![spec(&CHARLIE)], 1);
+		refused(vec![spec(&account), spec(&account)], 1);
+		refused(vec![spec(&account)], 2);
+		let next: u64 =
+			query(&ALICE, kms.module, ss::function::NEXT_NONCE, raw(&kms.owner_account));
+		assert_eq!(next, 1, "no sharing was registered");
 	});
 }
 
@@ -614,21 +840,18 @@ fn a_nonce_left_behind_by_a_dropped_transaction_is_reused_once_the_chain_stalls(
 fn an_engine_confirms_a_deletion_again_when_its_confirmation_was_dropped() {
 	let Engine { mut ext, pool, account, .. } = engine_node();
 	ext.execute_with(|| {
-		let kms = kms(&account);
-		let upload = signed(&kms, &kms.owner, "PUT", "/shares/0", &kms.share, 1_700_000_000_000);
-		assert_eq!(kms_http(upload).status, 200);
+		let kms = kms(&account, &pool);
+		assert_eq!(upload(&kms, &sealed_share(&kms, &kms.share), 1_700_000_000_000).status, 200);
 		apply_submitted(&pool, &account);
 		// Each step is a block in which the KMS's state changes (the owner registers another
 		// sharing), so the engine's on_state_change runs.
-		let args = RegisterArgs {
-			threshold: 1,
-			shares: vec![(raw(&account), sp_io::hashing::blake2_256(&kms.share))],
-		};
+		let nonce = std::cell::Cell::new(1);
 		let block_with_a_change = |number: u64| {
 			crate::Pallet::<Test>::on_initialize(number);
 			frame_system::Pallet::<Test>::set_block_number(number);
 			frame_system::BlockHash::<Test>::insert(number, H256::repeat_byte(number as u8));
-			call(&kms.owner_account, kms.module, ss::function::REGISTER, args.clone()).unwrap();
+			let args = register_args(&kms, nonce.replace(nonce.get() + 1), 1);
+			call(&kms.owner_account, kms.module, ss::function::REGISTER, args).unwrap();
 		};
 		let confirm_delete = RuntimeCall::Kernel(crate::Call::call {
 			module: kms.module,

@@ -163,6 +163,14 @@ test('engines refuse anyone but the owner, a replayed request, and a share in cl
   const replay = await fetch(url, { method: 'POST', headers, body });
   assert.equal(replay.status, 409, 'the same signed request twice');
 
+  // Eight copies of one signed request at once: the engine runs them one at a time, so exactly
+  // one passes the replay check.
+  const copyHeaders = await kms.signedHeaders(api, owner, alice.account, 'POST', path, body);
+  const copies = await Promise.all(
+    Array.from({ length: 8 }, () => fetch(url, { method: 'POST', headers: copyHeaders, body }).then((r) => r.status)),
+  );
+  assert.deepEqual([...copies].sort(), [200, 409, 409, 409, 409, 409, 409, 409], `statuses ${copies}`);
+
   const inClear = await kms.engineRequest(api, owner, alice, 'PUT', `${sharingId}`, shares[0]);
   assert.equal(inClear.status, 400, `a share in clear: ${Buffer.from(inClear.body)}`);
 

@@ -7,6 +7,7 @@ mod engine;
 mod execution;
 mod governance;
 mod lifecycle;
+mod properties;
 mod runtime_api;
 mod validation;
 

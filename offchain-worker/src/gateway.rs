@@ -9,7 +9,7 @@
 //! Bad requests never reach the runtime: an unknown route is `404`, a body that cannot be read
 //! `400`.
 
-use crate::{EngineContext, EngineError};
+use crate::{AbandonOnDrop, EngineContext, EngineError};
 use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Full, LengthLimitError};
 use hyper::body::Incoming;
 use hyper::{body::Bytes, server::conn::http1, Request, Response, StatusCode};
@@ -25,7 +25,12 @@ use polkadot_sdk::{
 	sp_blockchain::HeaderBackend,
 	sp_core::offchain::OffchainStorage,
 };
-use std::{convert::Infallible, net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+	convert::Infallible,
+	net::SocketAddr,
+	sync::{atomic::AtomicBool, Arc},
+	time::Duration,
+};
 use tokio::net::TcpListener;
 use tower::{BoxError, ServiceBuilder};
 use tower_http::{
@@ -88,13 +93,14 @@ where
 		&self,
 		module: Vec<u8>,
 		request: HttpRequest,
+		abandoned: &AtomicBool,
 	) -> Result<Result<HttpResponse, HttpDispatchError>, EngineError> {
 		let best = self.context.client().info().best_hash;
 		let runtime_error = |e: ApiError| EngineError::Runtime(e.to_string());
 		let id = self.context.run_api().module_id(best, module.clone()).map_err(runtime_error)?;
 		let run = || self.context.run_api().handle_http(best, module, request);
 		match id {
-			Some(id) => self.context.exclusive(id, run),
+			Some(id) => self.context.exclusive(id, abandoned, run).ok_or(EngineError::Abandoned)?,
 			// No such module: the runtime says so, and there is nothing to lock.
 			None => run(),
 		}
@@ -137,7 +143,11 @@ where
 		};
 		let call = HttpRequest { method, path, query, headers, body };
 		let gateway = self.clone();
-		match tokio::task::spawn_blocking(move || gateway.dispatch(module, call)).await {
+		// Dropped with this future when the client goes away or the deadline passes (504).
+		let waiting = AbandonOnDrop(Arc::new(AtomicBool::new(false)));
+		let abandoned = waiting.0.clone();
+		let run = move || gateway.dispatch(module, call, &abandoned);
+		match tokio::task::spawn_blocking(run).await {
 			Err(_) => plain(StatusCode::INTERNAL_SERVER_ERROR, "the request was aborted"),
 			Ok(Err(error)) => {
 				log::warn!(target: "kernel::engine", "{error}");

@@ -52,7 +52,10 @@ use polkadot_sdk::{
 use std::{
 	collections::HashMap,
 	net::SocketAddr,
-	sync::{Arc, Mutex},
+	sync::{
+		atomic::{AtomicBool, Ordering},
+		Arc, Mutex,
+	},
 	time::Duration,
 };
 
@@ -248,13 +251,29 @@ pub struct ModuleRuns(Mutex<HashMap<ModuleId, Arc<Mutex<()>>>>);
 
 impl ModuleRuns {
 	/// Runs `run`, an off-chain run whose top-level frame is `module`, after any other run of
-	/// `module` has finished. Runs of different modules go on in parallel. Only the top-level
-	/// module is locked: a module that another module's run calls into may run at the same
-	/// time as a run of its own.
-	pub fn exclusive<R>(&self, module: ModuleId, run: impl FnOnce() -> R) -> R {
+	/// `module` has finished; `None`, without running it, if `abandoned` was set meanwhile (the
+	/// HTTP client is no longer waiting), so a queue of stale requests does not run. Runs of
+	/// different modules go on in parallel. Only the top-level module is locked: a module that
+	/// another module's run calls into may run at the same time as a run of its own.
+	pub fn exclusive<R>(
+		&self,
+		module: ModuleId,
+		abandoned: &AtomicBool,
+		run: impl FnOnce() -> R,
+	) -> Option<R> {
 		let module_lock = lock(&self.0).entry(module).or_default().clone();
 		let _one_at_a_time = lock(&module_lock);
-		run()
+		(!abandoned.load(Ordering::SeqCst)).then(run)
+	}
+}
+
+/// Marks a run abandoned when dropped: the gateway holds one while it waits for a run, and
+/// drops it when the client goes away or the request's deadline passes.
+pub struct AbandonOnDrop(pub Arc<AtomicBool>);
+
+impl Drop for AbandonOnDrop {
+	fn drop(&mut self) {
+		self.0.store(true, Ordering::SeqCst);
 	}
 }
 
@@ -278,9 +297,15 @@ where
 		Ok(Self { client, offchain_storage, keystore, pool, outbound, runtime, module_runs })
 	}
 
-	/// Runs `run` once no other run of `module` is going on here ([`ModuleRuns::exclusive`]).
-	pub fn exclusive<R>(&self, module: ModuleId, run: impl FnOnce() -> R) -> R {
-		self.module_runs.exclusive(module, run)
+	/// Runs `run` once no other run of `module` is going on here, unless it was `abandoned`
+	/// by then ([`ModuleRuns::exclusive`]).
+	pub fn exclusive<R>(
+		&self,
+		module: ModuleId,
+		abandoned: &AtomicBool,
+		run: impl FnOnce() -> R,
+	) -> Option<R> {
+		self.module_runs.exclusive(module, abandoned, run)
 	}
 
 	/// A runtime API instance for one off-chain run, with the off-chain extensions registered:
@@ -337,12 +362,18 @@ pub enum EngineError {
 	/// Calling the runtime failed.
 	#[error("runtime API error: {0}")]
 	Runtime(String),
+	/// The client stopped waiting before the run's turn came; it did not run.
+	#[error("the request was abandoned before it ran")]
+	Abandoned,
 }
 
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use std::sync::{atomic::AtomicBool, atomic::Ordering, mpsc};
+	use std::sync::mpsc;
+
+	/// The flag of runs whose caller waits for them.
+	static WAITED_FOR: AtomicBool = AtomicBool::new(false);
 
 	#[test]
 	fn runs_of_one_module_wait_for_each_other_and_other_modules_do_not() {
@@ -352,7 +383,7 @@ mod tests {
 		let first = {
 			let runs = runs.clone();
 			std::thread::spawn(move || {
-				runs.exclusive(1, || {
+				runs.exclusive(1, &WAITED_FOR, || {
 					entered.send(()).unwrap();
 					wait_for_release.recv().unwrap();
 				})
@@ -360,7 +391,7 @@ mod tests {
 		};
 		first_inside.recv().unwrap();
 
-		assert_eq!(runs.exclusive(2, || "another module"), "another module");
+		assert_eq!(runs.exclusive(2, &WAITED_FOR, || "another module"), Some("another module"));
 
 		let second_inside = Arc::new(AtomicBool::new(false));
 		let (starting, second_starting) = mpsc::channel();
@@ -368,7 +399,7 @@ mod tests {
 			let (runs, inside) = (runs.clone(), second_inside.clone());
 			std::thread::spawn(move || {
 				starting.send(()).unwrap();
-				runs.exclusive(1, || inside.store(true, Ordering::SeqCst));
+				runs.exclusive(1, &WAITED_FOR, || inside.store(true, Ordering::SeqCst));
 			})
 		};
 		second_starting.recv().unwrap();
@@ -379,5 +410,35 @@ mod tests {
 		first.join().unwrap();
 		second.join().unwrap();
 		assert!(second_inside.load(Ordering::SeqCst), "and then runs");
+	}
+
+	#[test]
+	fn a_run_abandoned_while_it_waits_for_its_turn_does_not_run() {
+		let runs = Arc::new(ModuleRuns::default());
+		let (entered, first_inside) = mpsc::channel();
+		let (release, wait_for_release) = mpsc::channel::<()>();
+		let first = {
+			let runs = runs.clone();
+			std::thread::spawn(move || {
+				runs.exclusive(1, &WAITED_FOR, || {
+					entered.send(()).unwrap();
+					wait_for_release.recv().unwrap();
+				})
+			})
+		};
+		first_inside.recv().unwrap();
+		let abandoned = Arc::new(AtomicBool::new(false));
+		let ran = Arc::new(AtomicBool::new(false));
+		let second = {
+			let (runs, abandoned, ran) = (runs.clone(), abandoned.clone(), ran.clone());
+			std::thread::spawn(move || {
+				runs.exclusive(1, &abandoned, || ran.store(true, Ordering::SeqCst))
+			})
+		};
+		drop(AbandonOnDrop(abandoned));
+		release.send(()).unwrap();
+		first.join().unwrap();
+		assert_eq!(second.join().unwrap(), None);
+		assert!(!ran.load(Ordering::SeqCst), "the abandoned run did not start");
 	}
 }

@@ -35,7 +35,7 @@ use polkadot_sdk::{
 	sp_runtime::traits::Header as _,
 };
 use std::{
-	sync::Arc,
+	sync::{atomic::AtomicBool, Arc},
 	time::{Duration, Instant},
 };
 
@@ -154,7 +154,11 @@ where
 			return;
 		}
 		let run = || context.run_api().run_state_change(hash, *module, input.clone());
-		match context.exclusive(*module, run) {
+		// The runner never abandons a run: it waits for its turn.
+		let Some(outcome) = context.exclusive(*module, &AtomicBool::new(false), run) else {
+			continue;
+		};
+		match outcome {
 			Ok(StateChangeOutcome::Ran) => {
 				log::debug!(target: LOG, "block {number}: on_state_change of module {module} ran")
 			},

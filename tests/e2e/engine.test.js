@@ -99,7 +99,7 @@ function files(dir) {
   });
 }
 
-/** The key of module secret `name` of the KMS in engine `engine`'s off-chain storage. */
+/** The off-chain storage key of secret `name` of module `moduleId` on `engine`. */
 function secretKey(engine, moduleId, name) {
   return k.u8aToHex(new Uint8Array([
     ...new TextEncoder().encode('kernel::secret::'),
@@ -109,7 +109,7 @@ function secretKey(engine, moduleId, name) {
   ]));
 }
 
-/** Reads KMS secret `name` (sealed) from validator `name`'s off-chain storage over its RPC. */
+/** Reads KMS secret `name` (sealed) from `validator`'s off-chain storage, over its RPC. */
 async function storedSecret(validator, name) {
   const nodeApi = await k.connect(nodes[validator].node.url);
   try {

@@ -576,20 +576,23 @@ fn an_upload_must_be_sealed_to_the_engine_and_match_its_bound_commitment() {
 		assert_eq!(refused(&altered, now + 2), 400, "altered on the way");
 		assert_eq!(refused(&sealed_share(&kms, b"another share"), now + 3), 422);
 
-		// The same share under another sharing's commitment (the owner's next nonce) is not
-		// this sharing's share.
-		let args = register_args(&kms, 1, 1);
-		call(&kms.owner_account, kms.module, ss::function::REGISTER, args).expect("sharing 1");
-		let other = sharing(&kms).unwrap();
-		let next: Sharing =
-			query::<Option<Sharing>>(&ALICE, kms.module, ss::function::SHARING, 1u64)
-				.expect("sharing 1");
-		assert_ne!(next.slots[0].commitment, other.slots[0].commitment, "bound to the nonce");
-		assert_ne!(
-			commitment(&kms.owner_account, 0, &BOB, &kms.share),
-			other.slots[0].commitment,
-			"bound to the engine"
-		);
+		// The commitment on chain binds the share to its owner, sharing (nonce) and engine:
+		// change any one of them, salt kept, and it is another commitment.
+		let on_chain = sharing(&kms).unwrap().slots[0].commitment;
+		let (owner, engine) = (raw(&kms.owner_account), raw(&kms.engine));
+		let with = |owner, nonce, engine| {
+			sp_io::hashing::blake2_256(&commitment_preimage(
+				owner,
+				nonce,
+				engine,
+				salt(0),
+				&kms.share,
+			))
+		};
+		assert_eq!(with(owner, 0, engine), on_chain);
+		assert_ne!(with(raw(&BOB), 0, engine), on_chain, "bound to the owner");
+		assert_ne!(with(owner, 1, engine), on_chain, "bound to the sharing");
+		assert_ne!(with(owner, 0, raw(&BOB)), on_chain, "bound to the engine");
 
 		// Refusals left the replay record alone: the first good upload still goes through.
 		assert_eq!(upload(&kms, &sealed_share(&kms, &kms.share), now).status, 200);

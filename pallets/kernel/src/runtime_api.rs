@@ -12,7 +12,7 @@ use kernel_primitives::{
 	abi::Entry, envelope::Output, CapId, CapRef, Capability, Holder, ModuleId, Request, Version,
 };
 use polkadot_sdk::{
-	frame_support::{traits::Get, weights::Weight, BoundedVec},
+	frame_support::{dispatch::DispatchClass, traits::Get, weights::Weight, BoundedVec},
 	frame_system, sp_api,
 	sp_core::H256,
 	sp_runtime::DispatchError,
@@ -143,14 +143,16 @@ sp_api::decl_runtime_apis! {
 		Event: Codec,
 	{
 		/// Runs `call` as `origin` would, on a copy of the state, and reports what happened.
-		/// `weight_limit` defaults to the maximum an extrinsic may use.
+		/// `weight_limit` defaults to, and is capped at, the most a normal extrinsic may use:
+		/// a caller of the node's RPC cannot buy more work than a transaction could.
 		fn dry_run(
 			origin: AccountId,
 			call: DryRunCall,
 			weight_limit: Option<Weight>,
 		) -> DryRunResult<AccountId, Event>;
 
-		/// Capabilities held by `holder`, at most `limit`, after `start_after` (paging).
+		/// Capabilities held by `holder`, after `start_after`, at most `limit` and at most
+		/// [`MAX_PAGE`](crate::runtime_api::MAX_PAGE) (paging).
 		fn capabilities(
 			holder: Holder<AccountId>,
 			start_after: Option<CapId>,
@@ -166,7 +168,8 @@ sp_api::decl_runtime_apis! {
 		/// The id of the module named `name`.
 		fn module_id(name: Vec<u8>) -> Option<ModuleId>;
 
-		/// Every module, in id order, after `start_after`, at most `limit`.
+		/// Every module, in id order, after `start_after`, at most `limit` and at most
+		/// [`MAX_PAGE`](crate::runtime_api::MAX_PAGE).
 		fn modules(start_after: Option<ModuleId>, limit: u32) -> Vec<ModuleSummary<AccountId, Balance>>;
 
 		/// Runs `module`'s `on_http_request` for an engine's HTTP gateway. Called by the node
@@ -212,7 +215,8 @@ impl<T: Config> Pallet<T> {
 	where
 		T::RuntimeEvent: TryInto<Event<T>>,
 	{
-		let limit = weight_limit.unwrap_or_else(|| T::BlockWeights::get().max_block);
+		let max = max_extrinsic_weight::<T>();
+		let limit = weight_limit.map_or(max, |asked| asked.min(max));
 		// Run as in the next block, so that events are recorded (they are not at block 0), and
 		// with no events of the current block. The runtime API discards these changes.
 		let next = frame_system::Pallet::<T>::block_number() + 1u32.into();
@@ -245,7 +249,7 @@ impl<T: Config> Pallet<T> {
 		start_after: Option<CapId>,
 		limit: u32,
 	) -> Vec<(CapId, PlainCapability<T::AccountId>)> {
-		Self::capabilities_of(&holder, start_after, limit)
+		Self::capabilities_of(&holder, start_after, limit.min(MAX_PAGE))
 			.into_iter()
 			.map(|(id, cap)| (id, plain::<T>(cap)))
 			.collect()
@@ -287,8 +291,18 @@ impl<T: Config> Pallet<T> {
 	) -> Vec<ModuleSummary<T::AccountId, BalanceOf<T>>> {
 		let first = start_after.map_or(0, |id| id.saturating_add(1));
 		let end = crate::NextModuleId::<T>::get();
-		(first..end).filter_map(Self::api_module).take(limit as usize).collect()
+		(first..end).filter_map(Self::api_module).take(limit.min(MAX_PAGE) as usize).collect()
 	}
+}
+
+/// Most entries one call of a listing API returns, whatever `limit` asks: a page is read in
+/// one runtime call on the node, so its size must not be the caller's choice.
+pub const MAX_PAGE: u32 = 100;
+
+/// The most a normal extrinsic may use: the cap of a dry run's weight limit.
+pub(crate) fn max_extrinsic_weight<T: Config>() -> Weight {
+	let weights = T::BlockWeights::get();
+	weights.get(DispatchClass::Normal).max_extrinsic.unwrap_or(weights.max_block)
 }
 
 /// Runs the dry-run call and returns its result, the dispatchable's base weight and usage.

@@ -99,3 +99,41 @@ fn listings_page_through_capabilities_and_modules() {
 		assert_eq!(Kernel::api_module_id(b"nope".to_vec()), None);
 	});
 }
+
+#[test]
+fn a_dry_run_cannot_buy_more_work_than_an_extrinsic_may_do() {
+	new_test_ext().execute_with(|| {
+		let tester = deploy_tester("spinner");
+		let max = crate::runtime_api::max_extrinsic_weight::<Test>();
+		let spin = DryRunCall::Call {
+			module: tester,
+			function: tf::SPIN.into(),
+			params: Vec::new(),
+			caps: Vec::new(),
+			requests: Vec::new(),
+		};
+		let asked_for_more =
+			discarded(|| Kernel::dry_run(ALICE, spin, Some(max.saturating_mul(100))));
+		assert_eq!(asked_for_more.result.unwrap_err(), crate::Error::<Test>::OutOfFuel.into());
+		let base = <() as crate::WeightInfo>::call();
+		assert!(
+			asked_for_more.weight_required.all_lte(max.saturating_add(base)),
+			"{:?} is more than an extrinsic's {max:?}",
+			asked_for_more.weight_required,
+		);
+	});
+}
+
+#[test]
+fn a_listing_returns_at_most_a_page_whatever_the_limit_asks() {
+	new_test_ext().execute_with(|| {
+		let tester = deploy_tester("t");
+		let page = crate::runtime_api::MAX_PAGE;
+		for i in 0..=page {
+			mint_to(&ALICE, tester, &i.to_le_bytes());
+		}
+		assert_eq!(Kernel::api_capabilities(account(&ALICE), None, u32::MAX).len(), page as usize);
+		assert_eq!(Kernel::api_capabilities(account(&ALICE), None, 3).len(), 3);
+		assert_eq!(Kernel::api_modules(None, u32::MAX).len(), 1);
+	});
+}

@@ -128,3 +128,11 @@ export async function eventually(condition, { timeout = 120_000, interval = 500,
     await new Promise((r) => setTimeout(r, interval));
   }
 }
+
+/**
+ * Waits until `node`'s log matches `pattern`: a line the node has written may reach the test's
+ * pipe a moment after the response that caused it.
+ */
+export async function logShows(node, pattern, { timeout = 15_000 } = {}) {
+  await eventually(async () => pattern.test(node.log()), { timeout, interval: 100, what: `the log to show ${pattern}` });
+}

@@ -375,21 +375,29 @@ mod tests {
 	/// The flag of runs whose caller waits for them.
 	static WAITED_FOR: AtomicBool = AtomicBool::new(false);
 
+	/// Starts a run of `module` on another thread and returns once it is inside; it ends when
+	/// the returned sender sends.
+	fn holding(
+		runs: &Arc<ModuleRuns>,
+		module: ModuleId,
+	) -> (std::thread::JoinHandle<Option<()>>, mpsc::Sender<()>) {
+		let (entered, inside) = mpsc::channel();
+		let (release, wait_for_release) = mpsc::channel::<()>();
+		let runs = runs.clone();
+		let run = std::thread::spawn(move || {
+			runs.exclusive(module, &WAITED_FOR, || {
+				entered.send(()).unwrap();
+				wait_for_release.recv().unwrap();
+			})
+		});
+		inside.recv().unwrap();
+		(run, release)
+	}
+
 	#[test]
 	fn runs_of_one_module_wait_for_each_other_and_other_modules_do_not() {
 		let runs = Arc::new(ModuleRuns::default());
-		let (entered, first_inside) = mpsc::channel();
-		let (release, wait_for_release) = mpsc::channel::<()>();
-		let first = {
-			let runs = runs.clone();
-			std::thread::spawn(move || {
-				runs.exclusive(1, &WAITED_FOR, || {
-					entered.send(()).unwrap();
-					wait_for_release.recv().unwrap();
-				})
-			})
-		};
-		first_inside.recv().unwrap();
+		let (first, release) = holding(&runs, 1);
 
 		assert_eq!(runs.exclusive(2, &WAITED_FOR, || "another module"), Some("another module"));
 
@@ -415,18 +423,7 @@ mod tests {
 	#[test]
 	fn a_run_abandoned_while_it_waits_for_its_turn_does_not_run() {
 		let runs = Arc::new(ModuleRuns::default());
-		let (entered, first_inside) = mpsc::channel();
-		let (release, wait_for_release) = mpsc::channel::<()>();
-		let first = {
-			let runs = runs.clone();
-			std::thread::spawn(move || {
-				runs.exclusive(1, &WAITED_FOR, || {
-					entered.send(()).unwrap();
-					wait_for_release.recv().unwrap();
-				})
-			})
-		};
-		first_inside.recv().unwrap();
+		let (first, release) = holding(&runs, 1);
 		let abandoned = Arc::new(AtomicBool::new(false));
 		let ran = Arc::new(AtomicBool::new(false));
 		let second = {

@@ -269,8 +269,9 @@ macro_rules! host_functions {
 			/// Calls a public function of a module, with a SCALE
 			/// `CallInput`; output as for `cap_invoke`.
 			fn call_module(module: u32, call_ptr: u32, call_len: u32, fuel_limit: u64, out_ptr: u32, out_len_ptr: u32) -> u32;
-			/// Drops a capability this module holds; its creator's `on_drop` runs.
-			fn cap_drop(cap: u64) -> u32;
+			/// Drops a capability this module holds; its creator's `on_drop` runs with at most
+			/// `fuel_limit` fuel (`0`: all remaining).
+			fn cap_drop(cap: u64, fuel_limit: u64) -> u32;
 			/// Gives a capability this module holds to the SCALE `Holder`.
 			fn cap_transfer(cap: u64, holder_ptr: u32, holder_len: u32) -> u32;
 

@@ -28,6 +28,9 @@ pub mod function {
 	pub const CALL_OR_FAIL: &str = "call_or_fail";
 	/// `CapId`: drops a held capability; returns the return code (`u32`).
 	pub const DROP: &str = "drop";
+	/// `(CapId, u64)`: drops a held capability, giving its creator's `on_drop` at most that
+	/// much fuel; returns the return code (`u32`).
+	pub const DROP_WITH_FUEL: &str = "drop_with_fuel";
 	/// `(CapId, Holder)`: gives a held capability away; returns the return code.
 	pub const GIVE: &str = "give";
 	/// `CapId`: returns `(u32, Option<Capability>)` as `cap_inspect` sees it.
@@ -78,6 +81,8 @@ pub mod function {
 
 /// Capability data `tester` refuses to let go of: `on_drop` fails for it.
 pub const STICKY: &[u8] = b"sticky";
+/// Capability data whose `on_drop` loops forever.
+pub const SPIN_ON_DROP: &[u8] = b"spin on drop";
 /// Request data `tester` rejects.
 pub const REJECT: &[u8] = b"reject";
 /// Migration parameters that make `migrate` fail.

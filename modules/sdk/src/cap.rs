@@ -127,10 +127,18 @@ impl Cap {
 		.map_err(|error| Failed { error, cap: self })
 	}
 
-	/// Drops the capability; its creator is told (and may, for example, unlock funds).
+	/// Drops the capability; its creator is told (and may, for example, unlock funds), with all
+	/// the fuel this frame has left.
 	pub fn drop_capability(self) -> core::result::Result<(), Failed> {
+		self.drop_with_fuel(FUEL_LIMIT_ALL)
+	}
+
+	/// Drops the capability, giving its creator's `on_drop` at most `fuel`: a creator that
+	/// burns it all fails with `CalleeOutOfFuel` and this frame goes on, still holding the
+	/// capability.
+	pub fn drop_with_fuel(self, fuel: u64) -> core::result::Result<(), Failed> {
 		// SAFETY: no pointers.
-		check(unsafe { host::cap_drop(self.0) }).map_err(|error| Failed { error, cap: self })
+		check(unsafe { host::cap_drop(self.0, fuel) }).map_err(|error| Failed { error, cap: self })
 	}
 
 	/// Gives the capability to `to`, an account or a module.

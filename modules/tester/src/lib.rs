@@ -10,7 +10,7 @@ use alloc::format;
 use kernel_sdk::{prelude::*, CallError, Encoded, ReturnCode};
 use module_interfaces::tester::{
 	function as f, CallArgs, InvokeArgs, Outcome, Stats, ENGINE_EVENT, FAIL_MIGRATION, REJECT,
-	STATE_CHANGE_BLOCKS, STATE_CHANGE_BLOCKS_KEPT, STATE_CHANGE_COUNT, STICKY,
+	SPIN_ON_DROP, STATE_CHANGE_BLOCKS, STATE_CHANGE_BLOCKS_KEPT, STATE_CHANGE_COUNT, STICKY,
 };
 
 /// The module.
@@ -68,6 +68,11 @@ impl Module for Tester {
 			f::DROP => {
 				let id: CapId = call.args()?;
 				let code = code_of(Cap::from_id(id).drop_capability().map_err(|f| f.error));
+				Ok(Output::value(&code))
+			},
+			f::DROP_WITH_FUEL => {
+				let (id, fuel): (CapId, u64) = call.args()?;
+				let code = code_of(Cap::from_id(id).drop_with_fuel(fuel).map_err(|f| f.error));
 				Ok(Output::value(&code))
 			},
 			f::GIVE => {
@@ -183,6 +188,11 @@ impl Module for Tester {
 	fn on_drop(dropped: Dropped) -> Result<()> {
 		if dropped.data == STICKY {
 			return Err(Error::Msg("sticky capability"));
+		}
+		if dropped.data == SPIN_ON_DROP {
+			loop {
+				core::hint::spin_loop();
+			}
 		}
 		STATS.mutate(|s| s.dropped.push(dropped.cap));
 		Ok(())

@@ -3,10 +3,10 @@
 
 use crate::wasm::synth::{self as code, CallBody};
 use crate::{
-	capability, exec::ExecContext, lifecycle, wasm, Call, CapRefs, CodeOf, Config, FunctionName,
-	ModuleName, Pallet, Params, Requests,
+	capability, exec::ExecContext, lifecycle, storage::ModuleStorage, wasm, Call, CapRefs, CodeOf,
+	Config, FunctionName, ModuleName, Pallet, Params, Requests,
 };
-use alloc::vec;
+use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::{
 	traits::{fungible::Mutate, Get},
@@ -14,7 +14,10 @@ use frame_support::{
 };
 use frame_system::RawOrigin;
 use kernel_primitives::{Creator, Holder, ModuleId};
-use polkadot_sdk::{frame_benchmarking, frame_support, frame_system, sp_runtime::traits::Bounded};
+use polkadot_sdk::{
+	frame_benchmarking, frame_support, frame_system, sp_core::sr25519, sp_io,
+	sp_runtime::traits::Bounded,
+};
 
 /// A funded signer.
 fn funded_caller<T: Config>() -> T::AccountId {
@@ -26,8 +29,13 @@ fn funded_caller<T: Config>() -> T::AccountId {
 
 /// Stores `code` as a module of `deployer` without running it (the setup of most benchmarks).
 fn install<T: Config>(deployer: &T::AccountId, code: &[u8]) -> ModuleId {
+	install_as::<T>(deployer, code, "bench")
+}
+
+/// [`install`] under another name, for a second module.
+fn install_as<T: Config>(deployer: &T::AccountId, code: &[u8], name: &str) -> ModuleId {
 	let valid = wasm::validate::<T>(code).expect("benchmark code is valid");
-	let name: ModuleName<T> = b"bench".to_vec().try_into().expect("short name");
+	let name: ModuleName<T> = name.as_bytes().to_vec().try_into().expect("short name");
 	lifecycle::create_module::<T>(deployer.clone(), name, code, valid).expect("module created")
 }
 
@@ -230,6 +238,101 @@ mod benchmarks {
 		}
 	}
 
+	/// `r` calls of another module that does nothing: each is one frame, whose fixed cost
+	/// (store, host functions, instantiation) every frame after a transaction's first pays.
+	#[benchmark]
+	fn nested_call(r: Linear<0, 100>) {
+		let caller = funded_caller::<T>();
+		let callee = install_as::<T>(&caller, &code::module(CallBody::Empty, 0), "callee");
+		let body =
+			CallBody::CallModule { target: callee, times: r, capacity: T::MaxOutputLen::get() };
+		let module = install::<T>(&caller, &code::module(body, 0));
+
+		#[block]
+		{
+			let (result, _) = crate::exec::run_top_level::<T, _>(Weight::MAX, |ctx, engine| {
+				call_module::<T>(ctx, engine, &caller, module, vec![])
+			});
+			result.expect("the calls run");
+		}
+	}
+
+	/// A call of a module whose memory starts with `p` pages: allocating and zeroing them at
+	/// instantiation.
+	#[benchmark]
+	fn memory_pages(p: Linear<1, { T::MaxMemoryPages::get() }>) {
+		let caller = funded_caller::<T>();
+		let module = install::<T>(&caller, &code::with_memory(p));
+
+		#[block]
+		{
+			let (result, _) = crate::exec::run_top_level::<T, _>(Weight::MAX, |ctx, engine| {
+				call_module::<T>(ctx, engine, &caller, module, vec![])
+			});
+			result.expect("the call runs");
+		}
+	}
+
+	/// Hashing `n` bytes with BLAKE2b-256, the work of `hash_blake2_256`.
+	#[benchmark]
+	fn hash_blake2_256(n: Linear<0, { T::MaxParamsLen::get() }>) {
+		let data = vec![7u8; n as usize];
+		let hash;
+
+		#[block]
+		{
+			hash = sp_io::hashing::blake2_256(&data);
+		}
+
+		assert_ne!(hash, [0u8; 32]);
+	}
+
+	/// Verifying an sr25519 signature over `n` bytes, the work of `sr25519_verify`. The
+	/// signature is well-formed but wrong: verification does all its work before it says so.
+	#[benchmark]
+	fn sr25519_verify(n: Linear<0, { T::MaxParamsLen::get() }>) {
+		let message = vec![7u8; n as usize];
+		let public = sr25519::Public::from_raw(VALID_POINT);
+		let mut signature = [0u8; 64];
+		signature[..32].copy_from_slice(&VALID_POINT);
+		// The scalar 1, with the marker bit schnorrkel requires of a signature.
+		signature[32] = 1;
+		signature[63] = 0x80;
+		let signature = sr25519::Signature::from_raw(signature);
+		let valid;
+
+		#[block]
+		{
+			valid = sp_io::crypto::sr25519_verify(&signature, &message, &public);
+		}
+
+		assert!(!valid);
+	}
+
+	/// `next_key` stepping over `n` keys cleared earlier in the block: each is a deletion in the
+	/// block's overlay over a key still in the database, so the node seeks the trie once more
+	/// per key. The slope prices the deletions `storage_next_key` is charged for (it includes
+	/// the clearing itself, which only overcharges).
+	#[benchmark]
+	fn next_key_deleted(n: Linear<0, 2_000>) {
+		let caller = funded_caller::<T>();
+		let module = install::<T>(&caller, &code::module(CallBody::Empty, 0));
+		let storage = ModuleStorage::new(module);
+		let keys: Vec<[u8; 5]> = (0..n).map(deleted_key).collect();
+		for key in &keys {
+			storage.set(key, &[7u8; 32]);
+		}
+		storage.set(b"z", b"the key after every deleted one");
+
+		#[block]
+		{
+			for key in &keys {
+				storage.clear(key);
+			}
+			assert_eq!(storage.next_key(&[]), Some(b"z".to_vec()));
+		}
+	}
+
 	/// Registering an execution engine.
 	#[benchmark]
 	fn register_engine() {
@@ -257,6 +360,19 @@ mod benchmarks {
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}
+
+/// A valid compressed Ristretto point (the public key of the well-known dev account Alice),
+/// used as both the key and the signature's `R` of the `sr25519_verify` benchmark.
+const VALID_POINT: [u8; 32] = [
+	0xd4, 0x35, 0x93, 0xc7, 0x15, 0xfd, 0xd3, 0x1c, 0x61, 0x14, 0x1a, 0xbd, 0x04, 0xa9, 0x9f, 0xd6,
+	0x82, 0x2c, 0x85, 0x58, 0x85, 0x4c, 0xcd, 0xe3, 0x9a, 0x56, 0x84, 0xe7, 0xa5, 0x6d, 0xa2, 0x7d,
+];
+
+/// The `i`th key of the `next_key_deleted` benchmark: all sort before `z`.
+fn deleted_key(i: u32) -> [u8; 5] {
+	let [a, b, c, d] = i.to_be_bytes();
+	[b'k', a, b, c, d]
 }
 
 /// Calls `module`'s `call` entry with `params`, as a transaction would.

@@ -18,9 +18,12 @@ use crate::{
 	wasm::{self, CodeError},
 	BalanceOf, Config, Error, Event, HoldReason, Modules, Pallet,
 };
-use alloc::{collections::BTreeMap, vec::Vec};
+use alloc::{
+	collections::{BTreeMap, BTreeSet},
+	vec::Vec,
+};
 use codec::{DecodeAll, Encode};
-use core::marker::PhantomData;
+use core::{marker::PhantomData, ops::Bound};
 use kernel_primitives::{
 	abi::{Entry, ReturnCode},
 	envelope::{
@@ -177,6 +180,13 @@ pub struct ExecContext<T: Config> {
 	stack: Vec<ModuleId>,
 	/// State growth per module, settled against deposits at the end.
 	usage: BTreeMap<ModuleId, UsageDelta>,
+	/// Keys each module cleared in this execution, so that `storage_next_key` is charged for
+	/// the deletions it really steps over. Not rolled back with a failing frame: a key whose
+	/// clearing was undone is still counted, which only overcharges.
+	cleared_keys: BTreeMap<ModuleId, BTreeSet<Vec<u8>>>,
+	/// Whether the next frame's fixed cost is already paid: a transaction's first frame is part
+	/// of its dispatchable's benchmark. Every other frame pays [`meter::frame`].
+	first_frame_prepaid: bool,
 	/// Converts between fuel and weight.
 	pub(crate) rate: FuelRate,
 	/// The block being built.
@@ -194,6 +204,8 @@ impl<T: Config> Default for ExecContext<T> {
 			proof_size_left: 0,
 			stack: Vec::new(),
 			usage: BTreeMap::new(),
+			cleared_keys: BTreeMap::new(),
+			first_frame_prepaid: false,
 			rate: FuelRate::default(),
 			block_number: 0,
 			offchain: false,
@@ -222,6 +234,7 @@ impl<T: Config> ExecContext<T> {
 		Self {
 			fuel: rate.fuel_for(limit),
 			proof_size_left: limit.proof_size(),
+			first_frame_prepaid: true,
 			rate,
 			block_number,
 			..Default::default()
@@ -249,6 +262,11 @@ impl<T: Config> ExecContext<T> {
 		self.charge(meter::cap_table::<T>(1, 0))
 	}
 
+	/// Makes the first frame pay its fixed cost too, for executions no benchmark covers.
+	pub(crate) fn pay_first_frame(&mut self) {
+		self.first_frame_prepaid = false;
+	}
+
 	/// The current call depth.
 	pub fn depth(&self) -> usize {
 		self.stack.len()
@@ -259,6 +277,21 @@ impl<T: Config> ExecContext<T> {
 		let entry = self.usage.entry(module).or_default();
 		entry.bytes = entry.bytes.saturating_add(delta.bytes);
 		entry.items = entry.items.saturating_add(delta.items);
+		entry.cleared = entry.cleared.saturating_add(delta.cleared);
+	}
+
+	/// Records that `module` cleared the state key `key`.
+	pub(crate) fn record_cleared(&mut self, module: ModuleId, key: Vec<u8>) {
+		self.record_usage(module, UsageDelta { cleared: 1, ..Default::default() });
+		self.cleared_keys.entry(module).or_default().insert(key);
+	}
+
+	/// How many keys `module` cleared in this execution that sort after `key`: the deletions
+	/// of this execution a `next_key(key)` can step over.
+	pub(crate) fn cleared_after(&self, module: ModuleId, key: &[u8]) -> u32 {
+		let Some(keys) = self.cleared_keys.get(&module) else { return 0 };
+		let after = keys.range::<[u8], _>((Bound::Excluded(key), Bound::Unbounded)).count();
+		u32::try_from(after).unwrap_or(u32::MAX)
 	}
 
 	/// Runs `f` with at most `limit` fuel (`0`: all remaining) and gives back what it left.
@@ -538,7 +571,10 @@ impl<T: Config> ExecContext<T> {
 		if !kernel_driven && self.stack.contains(&spec.module) && !spec.info.reentrant {
 			return Err(ExecError::ReentryDenied);
 		}
-		self.charge(crate::meter::code_load_weight::<T>(spec.info.code_len))?;
+		if !core::mem::replace(&mut self.first_frame_prepaid, false) {
+			self.charge(meter::frame::<T>())?;
+		}
+		self.charge(meter::code_load_weight::<T>(spec.info.code_len))?;
 		let storage = ModuleStorage::new(spec.module);
 		let code = storage.code().ok_or(ExecError::ModuleNotFound)?;
 		let module = spec.module;
@@ -566,8 +602,10 @@ impl<T: Config> ExecContext<T> {
 	/// top-level execution, inside its transaction.
 	pub fn settle_deposits(&mut self) -> Result<(), ExecError> {
 		for (module, delta) in core::mem::take(&mut self.usage) {
+			let resized = delta != UsageDelta::default();
+			self.charge(meter::settle_module::<T>(resized))?;
 			note_changed::<T>(module);
-			if delta == UsageDelta::default() {
+			if !resized {
 				continue;
 			}
 			Modules::<T>::try_mutate(module, |maybe_info| -> Result<(), ExecError> {
@@ -575,6 +613,10 @@ impl<T: Config> ExecContext<T> {
 				let Some(info) = maybe_info else { return Ok(()) };
 				info.storage_bytes = apply_delta(info.storage_bytes, delta.bytes);
 				info.storage_items = apply_delta(info.storage_items, delta.items);
+				if delta.cleared > 0 {
+					info.cleared =
+						info.cleared.add(frame_system::Pallet::<T>::block_number(), delta.cleared);
+				}
 				let required = Pallet::<T>::deposit_for(info);
 				adjust_hold::<T>(&info.deployer, &mut info.deposit, required)
 			})?;

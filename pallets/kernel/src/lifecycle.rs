@@ -58,6 +58,7 @@ pub(crate) fn create_module<T: Config>(
 		storage_items: 0,
 		deposit: Zero::zero(),
 		deployed_at: frame_system::Pallet::<T>::block_number(),
+		cleared: Default::default(),
 	};
 	let required = Pallet::<T>::deposit_for(&info);
 	adjust_hold::<T>(&deployer, &mut info.deposit, required)?;
@@ -170,7 +171,7 @@ pub(crate) fn process_deletions<T: Config>(limit: Weight) -> Weight {
 	let mut used = db.reads(1);
 	let Some((module, _)) = DeletionQueue::<T>::iter().next() else { return used };
 	let holder: HolderOf<T> = Holder::Module(module);
-	let drop_budget = T::OnBlockFrameWeight::get();
+	let drop_budget = T::OnBlockFrameWeight::get().saturating_add(crate::meter::frame::<T>());
 
 	while let Some(cap) = HeldBy::<T>::iter_key_prefix(&holder).next() {
 		if used.saturating_add(drop_budget).any_gt(limit) {
@@ -193,10 +194,12 @@ pub(crate) fn process_deletions<T: Config>(limit: Weight) -> Weight {
 	used
 }
 
-/// Drops a capability whose holder was destroyed. The creator's `on_drop` runs with `budget`; if
-/// it fails the capability is removed anyway, since nobody is left to hold it.
+/// Drops a capability whose holder was destroyed. The creator's `on_drop` runs with `budget`
+/// (which pays for its frame too: no dispatchable's benchmark covers it); if it fails the
+/// capability is removed anyway, since nobody is left to hold it.
 fn drop_orphan<T: Config>(holder: &HolderOf<T>, cap: CapId, budget: Weight) -> Weight {
 	let (result, usage) = run_top_level::<T, _>(budget, |ctx, engine| {
+		ctx.pay_first_frame();
 		ctx.drop_capability(engine, holder.clone(), cap)
 	});
 	if result.is_err() {

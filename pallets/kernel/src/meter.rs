@@ -7,6 +7,7 @@
 //! separately, in the execution context.
 
 use crate::{weights::WeightInfo, Config};
+use codec::MaxEncodedLen;
 use polkadot_sdk::frame_support::{traits::Get, weights::Weight};
 
 /// Fuel one iteration of the `instr` benchmark loop burns (checked by a test).
@@ -79,6 +80,28 @@ pub fn storage_read<T: Config>(key_len: u32, value_len: u32) -> Weight {
 		.saturating_add(bytes::<T>(key_len.saturating_add(value_len)))
 }
 
+/// What a value of `len` bytes read from the trie adds to the read: its proof size and its copy.
+pub fn read_result<T: Config>(len: u32) -> Weight {
+	Weight::from_parts(0, u64::from(len)).saturating_add(bytes::<T>(len))
+}
+
+/// The least ref time charged for each deletion `next_key` steps over (1 µs, a cached trie
+/// seek), for the same reason as [`MIN_REF_TIME_PER_BYTE`].
+pub const MIN_REF_TIME_PER_DELETION: u64 = 1_000_000;
+
+/// `storage_next_key` after a key of `key_len` bytes, when up to `deletions` keys cleared in this
+/// block may lie on the way: the node steps over each with one more trie seek, at the rate the
+/// `next_key_deleted` benchmark measures. The key found is charged after, with [`read_result`].
+pub fn storage_next_key<T: Config>(key_len: u32, deletions: u32) -> Weight {
+	let measured =
+		T::WeightInfo::next_key_deleted(1).saturating_sub(T::WeightInfo::next_key_deleted(0));
+	let per_deletion = Weight::from_parts(
+		measured.ref_time().max(MIN_REF_TIME_PER_DELETION),
+		measured.proof_size(),
+	);
+	storage_read::<T>(key_len, 0).saturating_add(per_deletion.saturating_mul(u64::from(deletions)))
+}
+
 /// Writing (or clearing) a trie entry: the old length is read first.
 pub fn storage_write<T: Config>(key_len: u32, value_len: u32) -> Weight {
 	T::DbWeight::get().writes(1).saturating_add(storage_read::<T>(key_len, value_len))
@@ -91,6 +114,23 @@ pub fn cap_table<T: Config>(reads: u64, writes: u64) -> Weight {
 		.saturating_add(Weight::from_parts(0, reads.saturating_mul(TRIE_PATH_PROOF_SIZE)))
 }
 
+/// Settling one module an execution touched: noting it in the block's changed modules, and,
+/// if its state grew or shrank, updating its info and its deployer's hold.
+pub fn settle_module<T: Config>(resized: bool) -> Weight {
+	let changed = cap_table::<T>(1, 1);
+	if !resized {
+		return changed;
+	}
+	let info = crate::types::ModuleInfoOf::<T>::max_encoded_len() as u64;
+	changed
+		.saturating_add(cap_table::<T>(2, 2))
+		.saturating_add(Weight::from_parts(0, info.saturating_add(HOLD_ENTRY_PROOF_SIZE)))
+}
+
+/// Proof size of a balance hold entry, on top of its path (`pallet_balances`' `Holds` entry
+/// with a few holds).
+const HOLD_ENTRY_PROOF_SIZE: u64 = 128;
+
 /// Loading and compiling a module's code before a frame runs: its storage read plus the
 /// per-byte validation cost measured by the `deploy` benchmark.
 pub fn code_load_weight<T: Config>(code_len: u32) -> Weight {
@@ -99,9 +139,32 @@ pub fn code_load_weight<T: Config>(code_len: u32) -> Weight {
 		.saturating_add(per_byte.saturating_mul(u64::from(code_len)))
 }
 
-/// Verifying one sr25519 signature (as measured for `pallet-contracts`' `sr25519_verify`).
+/// Verifying one sr25519 signature over `msg_len` bytes, as the `sr25519_verify` benchmark
+/// measures it (never less than copying the message).
 pub fn sr25519_verify<T: Config>(msg_len: u32) -> Weight {
-	Weight::from_parts(45_000_000, 0).saturating_add(bytes::<T>(msg_len))
+	T::WeightInfo::sr25519_verify(msg_len).max(bytes::<T>(msg_len))
+}
+
+/// Hashing `len` bytes with BLAKE2b-256, as the `hash_blake2_256` benchmark measures it (never
+/// less than copying them).
+pub fn hash_blake2_256<T: Config>(len: u32) -> Weight {
+	T::WeightInfo::hash_blake2_256(len).max(bytes::<T>(len))
+}
+
+/// The fixed cost of a frame: a store, the host functions, instantiation and the capability
+/// moves of an empty output, as the `nested_call` benchmark measures it per call. A
+/// transaction's (or an `on_block` tick's) first frame is part of its dispatchable's benchmark
+/// and does not pay it again.
+pub fn frame<T: Config>() -> Weight {
+	T::WeightInfo::nested_call(1).saturating_sub(T::WeightInfo::nested_call(0))
+}
+
+/// Allocating and zeroing `pages` pages of memory (or tables of that size) at instantiation,
+/// at the rate the `memory_pages` benchmark measures. The first page is part of every frame's
+/// measured cost.
+pub fn memory_pages<T: Config>(pages: u32) -> Weight {
+	let per_page = T::WeightInfo::memory_pages(2).saturating_sub(T::WeightInfo::memory_pages(1));
+	per_page.saturating_mul(u64::from(pages.saturating_sub(1)))
 }
 
 #[cfg(test)]

@@ -61,6 +61,40 @@ pub struct ModuleInfo<AccountId, Balance, BlockNumber, Name> {
 	pub deposit: Balance,
 	/// When it was deployed.
 	pub deployed_at: BlockNumber,
+	/// Keys of its state cleared so far in the last block it cleared any: what
+	/// `storage_next_key` may have to step over (see [`ClearedKeys`]).
+	pub cleared: ClearedKeys<BlockNumber>,
+}
+
+/// How many of a module's state keys were cleared in `block`.
+///
+/// A cleared key stays in the block's overlay as a deletion until the block ends, and the
+/// node's `next_key` steps over each deletion it meets with one more trie seek. So a
+/// `storage_next_key` of a module that cleared many keys earlier in the block does many seeks,
+/// and the kernel charges it for `count` of them (an upper bound: it cannot see which of the
+/// deletions lie after the key asked for).
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct ClearedKeys<BlockNumber> {
+	/// The block the count is for; a count of an earlier block is zero.
+	pub block: BlockNumber,
+	/// Keys cleared in that block by executions that committed.
+	pub count: u32,
+}
+
+impl<BlockNumber: PartialEq> ClearedKeys<BlockNumber> {
+	/// The keys cleared in `now`.
+	pub fn in_block(&self, now: &BlockNumber) -> u32 {
+		if self.block == *now {
+			self.count
+		} else {
+			0
+		}
+	}
+
+	/// The count after `cleared` more keys in `now`.
+	pub fn add(&self, now: BlockNumber, cleared: u32) -> Self {
+		Self { count: self.in_block(&now).saturating_add(cleared), block: now }
+	}
 }
 
 /// A module whose storage is still being deleted after `system::destroy`.
@@ -77,6 +111,8 @@ pub struct UsageDelta {
 	pub bytes: i64,
 	/// Change in state items.
 	pub items: i64,
+	/// State keys cleared (each leaves a deletion in the block's overlay).
+	pub cleared: u32,
 }
 
 /// Maps the signed deltas onto a stored counter, saturating at the bounds.

@@ -54,6 +54,11 @@ pub trait WeightInfo {
 	fn instr(r: u32, ) -> Weight;
 	fn host_fn(r: u32, ) -> Weight;
 	fn host_input(n: u32, ) -> Weight;
+	fn nested_call(r: u32, ) -> Weight;
+	fn memory_pages(p: u32, ) -> Weight;
+	fn hash_blake2_256(n: u32, ) -> Weight;
+	fn sr25519_verify(n: u32, ) -> Weight;
+	fn next_key_deleted(n: u32, ) -> Weight;
 	fn register_engine() -> Weight;
 	fn unregister_engine() -> Weight;
 }
@@ -196,6 +201,26 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(579_279_079, 4279)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 	}
+	fn nested_call(r: u32, ) -> Weight {
+		Weight::from_parts(600_000_000, 4266)
+			.saturating_add(Weight::from_parts(100_000_000, 0).saturating_mul(r.into()))
+	}
+	fn memory_pages(p: u32, ) -> Weight {
+		Weight::from_parts(600_000_000, 4266)
+			.saturating_add(Weight::from_parts(10_000_000, 0).saturating_mul(p.into()))
+	}
+	fn hash_blake2_256(n: u32, ) -> Weight {
+		Weight::from_parts(1_000_000, 0)
+			.saturating_add(Weight::from_parts(2_000, 0).saturating_mul(n.into()))
+	}
+	fn sr25519_verify(n: u32, ) -> Weight {
+		Weight::from_parts(50_000_000, 0)
+			.saturating_add(Weight::from_parts(5_000, 0).saturating_mul(n.into()))
+	}
+	fn next_key_deleted(n: u32, ) -> Weight {
+		Weight::from_parts(100_000_000, 4266)
+			.saturating_add(Weight::from_parts(20_000_000, 0).saturating_mul(n.into()))
+	}
 	/// Storage: `Kernel::Engines` (r:0 w:1)
 	/// Proof: `Kernel::Engines` (`max_values`: None, `max_size`: Some(338), added: 2813, mode: `MaxEncodedLen`)
 	fn register_engine() -> Weight {
@@ -266,6 +291,26 @@ impl WeightInfo for () {
 	fn host_input(_n: u32, ) -> Weight {
 		Weight::from_parts(579_279_079, 4279)
 			.saturating_add(RocksDbWeight::get().reads(2_u64))
+	}
+	fn nested_call(r: u32, ) -> Weight {
+		Weight::from_parts(600_000_000, 4266)
+			.saturating_add(Weight::from_parts(100_000_000, 0).saturating_mul(r.into()))
+	}
+	fn memory_pages(p: u32, ) -> Weight {
+		Weight::from_parts(600_000_000, 4266)
+			.saturating_add(Weight::from_parts(10_000_000, 0).saturating_mul(p.into()))
+	}
+	fn hash_blake2_256(n: u32, ) -> Weight {
+		Weight::from_parts(1_000_000, 0)
+			.saturating_add(Weight::from_parts(2_000, 0).saturating_mul(n.into()))
+	}
+	fn sr25519_verify(n: u32, ) -> Weight {
+		Weight::from_parts(50_000_000, 0)
+			.saturating_add(Weight::from_parts(5_000, 0).saturating_mul(n.into()))
+	}
+	fn next_key_deleted(n: u32, ) -> Weight {
+		Weight::from_parts(100_000_000, 4266)
+			.saturating_add(Weight::from_parts(20_000_000, 0).saturating_mul(n.into()))
 	}
 	fn register_engine() -> Weight {
 		Weight::from_parts(101_511_000, 0)

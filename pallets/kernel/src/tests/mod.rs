@@ -7,7 +7,9 @@ mod engine;
 mod execution;
 mod governance;
 mod lifecycle;
+mod metering;
 mod properties;
+mod rollback;
 mod runtime_api;
 mod validation;
 

@@ -4,6 +4,7 @@
 //! them. Every function first charges its cost to the frame's fuel. Expected outcomes are
 //! returned as a [`ReturnCode`]; misuse traps the frame with a [`Trap`].
 
+use super::limits::FrameLimits;
 use crate::{
 	capability, engine,
 	exec::{ExecContext, ExecError, FrameSpec, Trap},
@@ -22,10 +23,11 @@ use kernel_primitives::{
 };
 use polkadot_sdk::{
 	frame_support::{traits::Get, weights::Weight, BoundedVec},
+	frame_system,
 	sp_core::sr25519,
 	sp_io,
 };
-use wasmi::{Engine, Linker, Memory, StoreLimits};
+use wasmi::{Engine, Linker, Memory};
 
 type Caller<'a, T> = wasmi::Caller<'a, HostState<T>>;
 type HostResult<R> = Result<R, wasmi::Error>;
@@ -68,10 +70,12 @@ pub(crate) struct HostState<T: Config> {
 	input: Vec<u8>,
 	parent_cap: Option<CapId>,
 	storage: ModuleStorage,
+	/// Keys the module cleared in earlier executions of this block (see [`crate::types::ClearedKeys`]).
+	cleared_earlier: u32,
 	/// The module's exported memory, once instantiated.
 	pub(crate) memory: Option<Memory>,
 	/// Memory and table limits.
-	pub(crate) limits: StoreLimits,
+	pub(crate) limits: FrameLimits,
 	exit: Option<Exit>,
 }
 
@@ -80,9 +84,16 @@ impl<T: Config> HostState<T> {
 		ctx: ExecContext<T>,
 		spec: FrameSpec<T>,
 		storage: ModuleStorage,
-		limits: StoreLimits,
+		limits: FrameLimits,
 	) -> Self {
+		// An off-chain execution starts from a block's committed state: no deletions pending.
+		let cleared_earlier = if ctx.offchain {
+			0
+		} else {
+			spec.info.cleared.in_block(&frame_system::Pallet::<T>::block_number())
+		};
 		Self {
+			cleared_earlier,
 			ctx: Some(ctx),
 			module: spec.module,
 			version: spec.info.version,
@@ -103,7 +114,7 @@ impl<T: Config> HostState<T> {
 		(self.ctx.unwrap_or_default(), self.exit)
 	}
 
-	fn ctx(&mut self) -> HostResult<&mut ExecContext<T>> {
+	pub(crate) fn ctx(&mut self) -> HostResult<&mut ExecContext<T>> {
 		self.ctx.as_mut().ok_or_else(|| trap(Trap::Wasm))
 	}
 
@@ -131,6 +142,28 @@ fn charge<T: Config>(caller: &mut Caller<'_, T>, weight: Weight) -> HostResult<(
 	let left = caller.get_fuel()?.checked_sub(fuel).ok_or_else(|| fail(ExecError::OutOfFuel))?;
 	caller.set_fuel(left)?;
 	Ok(())
+}
+
+/// Gives back fuel and proof size charged in advance and not used.
+fn refund<T: Config>(caller: &mut Caller<'_, T>, unused: Weight) -> HostResult<()> {
+	let ctx = caller.data_mut().ctx()?;
+	ctx.proof_size_left = ctx.proof_size_left.saturating_add(unused.proof_size());
+	// Rounded down, so that a refund never exceeds what was charged (rounded up).
+	let fuel = ctx.rate.fuel_for(unused);
+	let left = caller.get_fuel()?.saturating_add(fuel);
+	caller.set_fuel(left)?;
+	Ok(())
+}
+
+/// Corrects a charge of `charged`, made before work whose size the kernel learns only by doing
+/// it, to what the work really cost.
+fn correct<T: Config>(
+	caller: &mut Caller<'_, T>,
+	charged: Weight,
+	actual: Weight,
+) -> HostResult<()> {
+	charge(caller, actual.saturating_sub(charged))?;
+	refund(caller, charged.saturating_sub(actual))
 }
 
 /// Traps if this is an off-chain frame: state is read-only there.
@@ -318,9 +351,13 @@ fn storage_get<T: Config>(
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
 	let key = storage_key(&mut caller, key_ptr, key_len)?;
+	// The node reads the whole value before the kernel learns its length: charge the largest
+	// first, so that a frame without the fuel for it cannot make the node do the work.
+	let largest = meter::storage_read::<T>(key_len, T::MaxValueLen::get());
+	charge(&mut caller, largest)?;
 	let value = caller.data().storage.get(&key);
 	let value_len = value.as_ref().map_or(0, |v| v.len() as u32);
-	charge(&mut caller, meter::storage_read::<T>(key_len, value_len))?;
+	correct(&mut caller, largest, meter::storage_read::<T>(key_len, value_len))?;
 	match value {
 		Some(value) => code(write_output(&mut caller, out_ptr, out_len_ptr, &value)),
 		None => Ok(ReturnCode::KeyNotFound.into()),
@@ -342,11 +379,18 @@ fn storage_set<T: Config>(
 	let key = storage_key(&mut caller, key_ptr, key_len)?;
 	let value = read(&mut caller, value_ptr, value_len)?;
 	charge(&mut caller, meter::storage_write::<T>(key_len, value_len))?;
-	let state = caller.data_mut();
-	let delta = match state.storage.len(&key) {
-		None => UsageDelta { bytes: i64::from(key_len) + i64::from(value_len), items: 1 },
-		Some(old) => UsageDelta { bytes: i64::from(value_len) - i64::from(old), items: 0 },
+	let old = old_len(&mut caller, &key)?;
+	let delta = match old {
+		None => UsageDelta {
+			bytes: i64::from(key_len) + i64::from(value_len),
+			items: 1,
+			..Default::default()
+		},
+		Some(old) => {
+			UsageDelta { bytes: i64::from(value_len) - i64::from(old), ..Default::default() }
+		},
 	};
+	let state = caller.data_mut();
 	state.storage.set(&key, &value);
 	let module = state.module;
 	state.ctx()?.record_usage(module, delta);
@@ -362,13 +406,31 @@ fn storage_clear<T: Config>(
 	require_onchain(&mut caller)?;
 	let key = storage_key(&mut caller, key_ptr, key_len)?;
 	charge(&mut caller, meter::storage_write::<T>(key_len, 0))?;
+	let Some(old) = old_len(&mut caller, &key)? else {
+		return Ok(ReturnCode::KeyNotFound.into());
+	};
 	let state = caller.data_mut();
-	let Some(old) = state.storage.len(&key) else { return Ok(ReturnCode::KeyNotFound.into()) };
 	state.storage.clear(&key);
 	let module = state.module;
-	let delta = UsageDelta { bytes: -(i64::from(key_len) + i64::from(old)), items: -1 };
-	state.ctx()?.record_usage(module, delta);
+	let delta = UsageDelta {
+		bytes: -(i64::from(key_len) + i64::from(old)),
+		items: -1,
+		..Default::default()
+	};
+	let ctx = state.ctx()?;
+	ctx.record_usage(module, delta);
+	ctx.record_cleared(module, key);
 	Ok(ReturnCode::Success.into())
+}
+
+/// The length of the value at `key` before a write, charging the proof size of reading it:
+/// the node reads the old value to tell its length.
+fn old_len<T: Config>(caller: &mut Caller<'_, T>, key: &[u8]) -> HostResult<Option<u32>> {
+	let largest = Weight::from_parts(0, u64::from(T::MaxValueLen::get()));
+	charge(caller, largest)?;
+	let old = caller.data().storage.len(key);
+	correct(caller, largest, Weight::from_parts(0, u64::from(old.unwrap_or(0))))?;
+	Ok(old)
 }
 
 fn storage_next_key<T: Config>(
@@ -383,9 +445,16 @@ fn storage_next_key<T: Config>(
 		return Err(trap(Trap::InvalidKey));
 	}
 	let key = read(&mut caller, key_ptr, key_len)?;
+	// Every key this module cleared in the block may lie on the way, each costing the node one
+	// more trie seek: charge them all before it looks.
+	let state = caller.data_mut();
+	let module = state.module;
+	let earlier = state.cleared_earlier;
+	let deletions = earlier.saturating_add(state.ctx()?.cleared_after(module, &key));
+	charge(&mut caller, meter::storage_next_key::<T>(key_len, deletions))?;
 	let next = caller.data().storage.next_key(&key);
 	let next_len = next.as_ref().map_or(0, |k| k.len() as u32);
-	charge(&mut caller, meter::storage_read::<T>(key_len, next_len))?;
+	charge(&mut caller, meter::read_result::<T>(next_len))?;
 	match next {
 		Some(next) => code(write_output(&mut caller, out_ptr, out_len_ptr, &next)),
 		None => Ok(ReturnCode::KeyNotFound.into()),
@@ -465,9 +534,8 @@ fn hash_blake2_256<T: Config>(
 	if in_len > T::MaxParamsLen::get() {
 		return Err(trap(Trap::InputTooLarge));
 	}
+	charge(&mut caller, meter::hash_blake2_256::<T>(in_len))?;
 	let data = read(&mut caller, in_ptr, in_len)?;
-	// Hashing costs about as much per byte as copying it in did.
-	charge(&mut caller, meter::bytes::<T>(in_len))?;
 	write(&mut caller, out_ptr, &sp_io::hashing::blake2_256(&data))
 }
 
@@ -604,13 +672,12 @@ fn call_module<T: Config>(
 	respond(&mut caller, result, out_ptr, out_len_ptr)
 }
 
-fn cap_drop<T: Config>(mut caller: Caller<'_, T>, cap: u64) -> HostResult<u32> {
+fn cap_drop<T: Config>(mut caller: Caller<'_, T>, cap: u64, fuel_limit: u64) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
 	require_onchain(&mut caller)?;
 	let me = caller.data().me();
-	let result = nested(&mut caller, abi::FUEL_LIMIT_ALL, |ctx, engine| {
-		ctx.drop_capability(engine, me, cap)
-	})?;
+	let result =
+		nested(&mut caller, fuel_limit, |ctx, engine| ctx.drop_capability(engine, me, cap))?;
 	Ok(result.map_or_else(|e| e.return_code(), |()| ReturnCode::Success).into())
 }
 

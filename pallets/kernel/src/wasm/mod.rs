@@ -1,6 +1,7 @@
 //! The sandbox: wasmi configuration, code validation and running one frame.
 
 pub mod host;
+mod limits;
 #[cfg(any(feature = "runtime-benchmarks", test))]
 pub mod synth;
 
@@ -15,11 +16,9 @@ use kernel_primitives::{
 	envelope::Output,
 	Exports,
 };
+use limits::FrameLimits;
 use polkadot_sdk::frame_support::traits::Get;
-use wasmi::{
-	CompilationMode, EnforcedLimits, Engine, ExternType, Module, StoreLimitsBuilder, TrapCode,
-	ValType,
-};
+use wasmi::{CompilationMode, EnforcedLimits, Engine, ExternType, Module, TrapCode, ValType};
 
 /// Deepest Wasm function recursion a module may use.
 const MAX_RECURSION_DEPTH: usize = 1024;
@@ -177,13 +176,7 @@ pub(crate) fn execute<T: Config>(
 ) -> (ExecContext<T>, Result<Output, ExecError>) {
 	let entry = spec.entry;
 	let fuel = ctx.fuel;
-	let limits = StoreLimitsBuilder::new()
-		.memory_size(T::MaxMemoryPages::get() as usize * PAGE_SIZE)
-		.memories(1)
-		.instances(1)
-		.tables(16)
-		.table_elements(4096)
-		.build();
+	let limits = FrameLimits::new(T::MaxMemoryPages::get());
 	let mut store = wasmi::Store::new(engine, HostState::new(ctx, spec, storage, limits));
 	store.limiter(|state| &mut state.limits);
 
@@ -206,12 +199,28 @@ fn instantiate_and_run<T: Config>(
 	let module = Module::new(store.engine(), code)?;
 	let linker = host::linker::<T>(store.engine())?;
 	let instance = linker.instantiate_and_start(&mut *store, &module)?;
+	charge_allocation::<T>(store)?;
 	let memory = instance.get_memory(&*store, abi::MEMORY_EXPORT).ok_or_else(|| {
 		wasmi::Error::host(HostTrap::Fail(ExecError::Trapped(Trap::Instantiation)))
 	})?;
 	store.data_mut().memory = Some(memory);
 	let func = instance.get_typed_func::<(), ()>(&*store, entry.export_name())?;
 	func.call(&mut *store, ())
+}
+
+/// Charges the memory and tables instantiation allocated, at the rate per page the
+/// `memory_pages` benchmark measures (tables counted by their bytes).
+fn charge_allocation<T: Config>(
+	store: &mut wasmi::Store<HostState<T>>,
+) -> Result<(), wasmi::Error> {
+	let bytes = store.data_mut().limits.stop_counting();
+	let pages = u32::try_from(bytes.div_ceil(PAGE_SIZE)).unwrap_or(u32::MAX);
+	let fuel = store.data_mut().ctx()?.rate.fuel_cost(crate::meter::memory_pages::<T>(pages));
+	let left = store
+		.get_fuel()?
+		.checked_sub(fuel)
+		.ok_or_else(|| wasmi::Error::host(HostTrap::Fail(ExecError::OutOfFuel)))?;
+	store.set_fuel(left)
 }
 
 /// Turns the wasmi result and what the module handed to `return_value` into the frame outcome.

@@ -7,6 +7,7 @@
 use alloc::{vec, vec::Vec};
 
 const I32: u8 = 0x7f;
+const I64: u8 = 0x7e;
 const FUNC_TYPE: u8 = 0x60;
 const EMPTY_BLOCK: u8 = 0x40;
 
@@ -27,14 +28,31 @@ pub enum CallBody {
 	HostCalls(u32),
 	/// One call of `input` copying the call input into memory.
 	ReadInput,
+	/// `times` calls of the module `target`'s `call` entry (with an empty input), each with an
+	/// output buffer of `capacity` bytes.
+	CallModule { target: u32, times: u32, capacity: u32 },
 }
 
 /// Encodes a module whose `call` does `body`, padded with a never-called function of `padding`
 /// bytes of code.
 pub fn module(body: CallBody, padding: u32) -> Vec<u8> {
+	shaped(body, padding, 1)
+}
+
+/// A module whose `call` does nothing and whose memory starts with `pages` pages.
+pub fn with_memory(pages: u32) -> Vec<u8> {
+	shaped(CallBody::Empty, 0, pages)
+}
+
+fn shaped(body: CallBody, padding: u32, pages: u32) -> Vec<u8> {
 	let imports = match body {
 		CallBody::HostCalls(_) => vec![Import { name: "module_id", params: &[], results: &[I32] }],
 		CallBody::ReadInput => vec![Import { name: "input", params: &[I32, I32], results: &[I32] }],
+		CallBody::CallModule { .. } => vec![Import {
+			name: "call_module",
+			params: &[I32, I32, I32, I64, I32, I32],
+			results: &[I32],
+		}],
 		CallBody::Empty | CallBody::Loop(_) => Vec::new(),
 	};
 	let call = match body {
@@ -53,6 +71,19 @@ pub fn module(body: CallBody, padding: u32) -> Vec<u8> {
 			code.extend([0x41, 0x08, 0x41, 0x00, 0x10, 0x00, 0x1a]);
 			function(&[], &code)
 		},
+		CallBody::CallModule { target, times, capacity } => {
+			// The output buffer's capacity at 0, the output at 64; the empty `CallInput` is
+			// three zero bytes, which memory at 16 is.
+			let mut code = vec![0x41, 0x00, 0x41];
+			signed_leb(&mut code, capacity as i32);
+			code.extend([0x36, 0x02, 0x00]);
+			// drop (call $call_module (target) (16) (3) (i64.const 0) (64) (0))
+			code.push(0x41);
+			signed_leb(&mut code, target as i32);
+			code.extend([0x41, 0x10, 0x41, 0x03, 0x42, 0x00, 0x41, 0xc0, 0x00, 0x41, 0x00]);
+			code.extend([0x10, 0x00, 0x1a]);
+			counting_loop(times, &code)
+		},
 	};
 	// `i32.const 0; drop` repeated: three bytes each.
 	let padding = function(&[], &[0x41, 0x00, 0x1a].repeat((padding / 3) as usize));
@@ -64,7 +95,7 @@ pub fn module(body: CallBody, padding: u32) -> Vec<u8> {
 		("on_drop", empty),
 		("", padding),
 	];
-	encode(&imports, &defined)
+	encode(&imports, &defined, pages)
 }
 
 /// A function body with `locals` (one i32 each) and `code`.
@@ -103,7 +134,7 @@ fn counting_loop(n: u32, extra: &[u8]) -> Vec<u8> {
 
 /// Encodes the module: type 0 is `() -> ()` for every defined function; each import gets its
 /// own type. Functions with an empty name are not exported.
-fn encode(imports: &[Import], defined: &[(&str, Vec<u8>)]) -> Vec<u8> {
+fn encode(imports: &[Import], defined: &[(&str, Vec<u8>)], pages: u32) -> Vec<u8> {
 	let mut module = vec![0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 
 	let mut types = Vec::new();
@@ -133,8 +164,10 @@ fn encode(imports: &[Import], defined: &[(&str, Vec<u8>)]) -> Vec<u8> {
 	functions.extend(core::iter::repeat_n(0x00, defined.len()));
 	section(&mut module, 3, &functions);
 
-	// One memory of one page.
-	section(&mut module, 5, &[0x01, 0x00, 0x01]);
+	// One memory of `pages` pages, with no maximum.
+	let mut memory = vec![0x01, 0x00];
+	unsigned_leb(&mut memory, pages);
+	section(&mut module, 5, &memory);
 
 	let exported: Vec<_> =
 		defined.iter().enumerate().filter(|(_, (name, _))| !name.is_empty()).collect();

@@ -238,6 +238,22 @@ mod benchmarks {
 		}
 	}
 
+	/// A call of a module of `c` bytes of code that does nothing: loading and parsing code
+	/// validated at deploy (the part of each frame that grows with the code).
+	#[benchmark]
+	fn code_load(c: Linear<0, { T::MaxCodeLen::get() - 1024 }>) {
+		let caller = funded_caller::<T>();
+		let module = install::<T>(&caller, &code::module(CallBody::Empty, c));
+
+		#[block]
+		{
+			let (result, _) = crate::exec::run_top_level::<T, _>(Weight::MAX, |ctx, engine| {
+				call_module::<T>(ctx, engine, &caller, module, vec![])
+			});
+			result.expect("the call runs");
+		}
+	}
+
 	/// `r` calls of another module that does nothing: each is one frame, whose fixed cost
 	/// (store, host functions, instantiation) every frame after a transaction's first pays.
 	#[benchmark]

@@ -577,6 +577,9 @@ impl<T: Config> ExecContext<T> {
 		self.charge(meter::code_load_weight::<T>(spec.info.code_len))?;
 		let storage = ModuleStorage::new(spec.module);
 		let code = storage.code().ok_or(ExecError::ModuleNotFound)?;
+		if spec.info.validator != wasm::VALIDATOR_VERSION {
+			self.revalidate(spec.module, &code)?;
+		}
 		let module = spec.module;
 		let caller = spec.caller.clone();
 
@@ -596,6 +599,21 @@ impl<T: Config> ExecContext<T> {
 			None => return Err(ExecError::Trapped(Trap::NoReceiver)),
 		}
 		Ok(output)
+	}
+
+	/// Validates a module's code again under the current [`wasm::VALIDATOR_VERSION`] (its code
+	/// was validated under an older one) and records it, so that it happens once. Code the
+	/// current rules refuse cannot run any more.
+	fn revalidate(&mut self, module: ModuleId, code: &[u8]) -> Result<(), ExecError> {
+		self.charge(meter::validation::<T>(code.len() as u32))?;
+		wasm::validate::<T>(code).map_err(ExecError::CodeRejected)?;
+		self.charge(meter::cap_table::<T>(0, 1))?;
+		Modules::<T>::mutate(module, |info| {
+			if let Some(info) = info {
+				info.validator = wasm::VALIDATOR_VERSION;
+			}
+		});
+		Ok(())
 	}
 
 	/// Updates each touched module's usage counters and deposit. Called once at the end of a

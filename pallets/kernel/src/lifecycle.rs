@@ -58,6 +58,7 @@ pub(crate) fn create_module<T: Config>(
 		storage_items: 0,
 		deposit: Zero::zero(),
 		deployed_at: frame_system::Pallet::<T>::block_number(),
+		validator: wasm::VALIDATOR_VERSION,
 		cleared: Default::default(),
 	};
 	let required = Pallet::<T>::deposit_for(&info);
@@ -120,7 +121,10 @@ fn upgrade<T: Config>(
 			.code
 			.into_inner(),
 	};
-	ctx.charge(crate::meter::code_load_weight::<T>(code.len() as u32))?;
+	let len = code.len() as u32;
+	ctx.charge(
+		crate::meter::code_load_weight::<T>(len).saturating_add(crate::meter::validation::<T>(len)),
+	)?;
 	let valid = wasm::validate::<T>(&code).map_err(ExecError::CodeRejected)?;
 	let mut info = Modules::<T>::get(module).ok_or(ExecError::ModuleNotFound)?;
 	let from_version = info.version;
@@ -129,6 +133,7 @@ fn upgrade<T: Config>(
 	info.version = from_version.saturating_add(1);
 	info.exports = valid.exports;
 	info.reentrant = valid.reentrant;
+	info.validator = wasm::VALIDATOR_VERSION;
 	let required = Pallet::<T>::deposit_for(&info);
 	adjust_hold::<T>(&info.deployer.clone(), &mut info.deposit, required)?;
 	set_ticking::<T>(module, valid.exports.has(Entry::OnBlock))?;

@@ -131,12 +131,19 @@ pub fn settle_module<T: Config>(resized: bool) -> Weight {
 /// with a few holds).
 const HOLD_ENTRY_PROOF_SIZE: u64 = 128;
 
-/// Loading and compiling a module's code before a frame runs: its storage read plus the
-/// per-byte validation cost measured by the `deploy` benchmark.
+/// Loading a module's code before a frame runs: its storage read plus the per-byte cost of
+/// parsing it without validation, as the `code_load` benchmark measures it.
 pub fn code_load_weight<T: Config>(code_len: u32) -> Weight {
-	let per_byte = T::WeightInfo::deploy(1).saturating_sub(T::WeightInfo::deploy(0));
+	let per_byte = T::WeightInfo::code_load(1).saturating_sub(T::WeightInfo::code_load(0));
 	storage_read::<T>(crate::storage::CODE_KEY.len() as u32, code_len)
 		.saturating_add(per_byte.saturating_mul(u64::from(code_len)))
+}
+
+/// Validating `code_len` bytes of code: the per-byte cost of the `deploy` benchmark, which
+/// validates, stores and initialises.
+pub fn validation<T: Config>(code_len: u32) -> Weight {
+	let per_byte = T::WeightInfo::deploy(1).saturating_sub(T::WeightInfo::deploy(0));
+	per_byte.saturating_mul(u64::from(code_len))
 }
 
 /// Verifying one sr25519 signature over `msg_len` bytes, as the `sr25519_verify` benchmark

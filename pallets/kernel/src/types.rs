@@ -61,6 +61,9 @@ pub struct ModuleInfo<AccountId, Balance, BlockNumber, Name> {
 	pub deposit: Balance,
 	/// When it was deployed.
 	pub deployed_at: BlockNumber,
+	/// The [`crate::wasm::VALIDATOR_VERSION`] its code was validated under: code validated
+	/// under the current version runs without being validated again.
+	pub validator: u16,
 	/// Keys of its state cleared so far in the last block it cleared any: what
 	/// `storage_next_key` may have to step over (see [`ClearedKeys`]).
 	pub cleared: ClearedKeys<BlockNumber>,

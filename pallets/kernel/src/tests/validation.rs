@@ -260,3 +260,53 @@ fn module_names_are_checked() {
 		deploy(&minimal_module(), "Good_name-1.0", Vec::new());
 	});
 }
+
+/// Marks `module`'s code as validated under an older validator version, as after a runtime
+/// upgrade that changed the rules.
+fn validated_under_an_older_version(module: ModuleId) {
+	Modules::<Test>::mutate(module, |info| {
+		info.as_mut().expect("exists").validator = wasm::VALIDATOR_VERSION - 1
+	});
+}
+
+#[test]
+fn code_is_validated_once_and_again_once_after_the_rules_change() {
+	new_test_ext().execute_with(|| {
+		let module = deploy_tester("t");
+		let info = Modules::<Test>::get(module).expect("exists");
+		assert_eq!(info.validator, wasm::VALIDATOR_VERSION, "validated at deploy");
+
+		let weight = |result: DispatchResultWithPostInfo| {
+			result.expect("runs").actual_weight.expect("reported").ref_time()
+		};
+		let normal = weight(call(&ALICE, module, tf::STATS, ()));
+		validated_under_an_older_version(module);
+		let revalidating = weight(call(&ALICE, module, tf::STATS, ()));
+		assert_eq!(
+			Modules::<Test>::get(module).expect("exists").validator,
+			wasm::VALIDATOR_VERSION
+		);
+		let again = weight(call(&ALICE, module, tf::STATS, ()));
+
+		let validation = crate::meter::validation::<Test>(info.code_len).ref_time();
+		// (fuel rounds the charge by less than a percent)
+		assert!(revalidating >= normal + validation * 99 / 100, "the revalidation is charged");
+		assert_eq!(again, normal, "and happens once");
+	});
+}
+
+#[test]
+fn code_the_current_rules_refuse_does_not_run() {
+	new_test_ext().execute_with(|| {
+		let module = deploy(&minimal_module(), "m", Vec::new());
+		// Code that was never valid under the current rules, as if accepted by older ones.
+		let floats = wat(r#"(module
+			(memory (export "memory") 1)
+			(func (export "init"))
+			(func (export "call") (drop (f32.add (f32.const 1) (f32.const 2)))))"#);
+		ModuleStorage::new(module).set_code(&floats);
+		validated_under_an_older_version(module);
+
+		assert_fails!(call(&ALICE, module, "", ()), Error::<Test>::FloatsNotAllowed);
+	});
+}

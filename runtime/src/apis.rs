@@ -30,6 +30,8 @@ type KernelEvent = pallet_kernel::Event<Runtime>;
 polkadot_sdk::frame_benchmarking::define_benchmarks!(
 	[frame_benchmarking, BaselineBench::<Runtime>]
 	[frame_system, SystemBench::<Runtime>]
+	[pallet_balances, Balances]
+	[pallet_contracts, Contracts]
 	[pallet_kernel, Kernel]
 );
 

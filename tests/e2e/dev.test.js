@@ -145,3 +145,38 @@ test('the command-line client lists modules and capabilities', async () => {
   const encoded = run('encode', '(ModuleHolder,u128)', '[{"Account":"//Bob"},5]');
   assert.match(encoded.hex, /^0x00[0-9a-f]{64}05000000000000000000000000000000$/);
 });
+
+test('the command-line client shows one capability and a module state, dry-runs a deploy, and removes code', async () => {
+  const cli = path.join(root, 'modules', 'cli', 'bin', 'kernel.js');
+  const run = (...args) => JSON.parse(execFileSync('node', [cli, '--url', node.url, ...args], { encoding: 'utf8' }));
+
+  const [held] = run('caps', 'module:keeper');
+  const shown = run('cap', String(held.id));
+  assert.deepEqual(shown.holder, { module: await k.moduleId(api, 'keeper') });
+  assert.throws(() => run('cap', '999999'), /no capability 999999/);
+
+  // `balance` keeps one entry per account: Alice's is among its state.
+  const state = run('storage', 'balance');
+  assert.ok(state.length > 0);
+  assert.ok(state.every((entry) => entry.key.startsWith('0x') && entry.value.startsWith('0x')));
+  assert.ok(!state.some((entry) => entry.key === '0x636f6465'), 'the code is not listed as state');
+
+  const wasm = path.join(root, 'target', 'modules', 'wasm32-unknown-unknown', 'release', 'module_tester.wasm');
+  const modulesBefore = run('modules').length;
+  const dry = run('dry-run', 'deploy', wasm, 'dry-tester');
+  assert.equal(dry.ok, true, JSON.stringify(dry.error));
+  assert.equal(run('modules').length, modulesBefore, 'a dry run deploys nothing');
+
+  const staged = run('upload', wasm);
+  assert.ok((await api.query.kernel.codeStore(staged.hash)).isSome);
+  run('remove-code', staged.hash);
+  assert.ok((await api.query.kernel.codeStore(staged.hash)).isNone, 'the staged code is gone');
+
+  const engine = k.signer('//cli-engine', 'ed25519').address;
+  run('fund', '//cli-engine', '1000000000000000', '--to-scheme', 'ed25519');
+  const asEngine = ['--scheme', 'ed25519', '--suri', '//cli-engine'];
+  run(...asEngine, 'register-engine', 'http://127.0.0.1:9');
+  assert.ok((await api.query.kernel.engines(engine)).isSome);
+  run(...asEngine, 'unregister-engine');
+  assert.ok((await api.query.kernel.engines(engine)).isNone, 'the engine is unregistered');
+});

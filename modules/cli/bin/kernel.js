@@ -17,6 +17,7 @@ program
   .addOption(new Option('--url <url>', 'node WebSocket endpoint').default('ws://127.0.0.1:9944').env('KERNEL_URL'))
   .addOption(new Option('--suri <suri>', 'signer secret URI').default('//Alice').env('KERNEL_SURI'))
   .addOption(new Option('--scheme <scheme>', 'signer key scheme').choices(['sr25519', 'ed25519']).default('sr25519'))
+  .addOption(new Option('--timeout <seconds>', 'give up when no node answers within this time').default('10').env('KERNEL_TIMEOUT'))
   .option('--ref-time <ps>', 'weight limit: ref time in picoseconds (default: twice a dry run)')
   .option('--proof-size <bytes>', 'weight limit: proof size');
 
@@ -60,8 +61,15 @@ function print(value) {
 /** Connects, runs `action`, prints its result, disconnects; reports failures clearly. */
 function withApi(action) {
   return async (...args) => {
-    const { url, suri, scheme } = program.opts();
-    const api = await k.connect(url);
+    const { url, suri, scheme, timeout } = program.opts();
+    let api;
+    try {
+      api = await k.connect(url, { timeoutMs: Number(timeout) * 1000 });
+    } catch (error) {
+      console.error(`error: ${error.message}`);
+      process.exitCode = 1;
+      return;
+    }
     try {
       print(await action(api, k.signer(suri, scheme), ...args));
     } catch (error) {
@@ -193,6 +201,24 @@ program
   );
 
 program
+  .command('cap')
+  .description('show one capability by id: holder, creator, data, parent')
+  .argument('<id>', 'capability id')
+  .action(
+    withApi(async (api, pair, id) => {
+      const found = await k.capability(api, id);
+      if (!found) throw new Error(`no capability ${id} (never minted, or consumed)`);
+      return found;
+    }),
+  );
+
+program
+  .command('storage')
+  .description("list a module's state: its keys and values, as the module sees them")
+  .argument('<module>', 'name or id')
+  .action(withApi(async (api, pair, module) => k.moduleStorage(api, module)));
+
+program
   .command('modules')
   .description('list the deployed modules')
   .action(withApi(async (api) => k.modules(api)));
@@ -213,20 +239,26 @@ program
   }));
 
 program
+  .command('remove-code')
+  .description('remove code you staged and get its deposit back')
+  .argument('<hash>', 'the code hash upload printed')
+  .action(withApi(async (api, pair, hash) => report(api, await k.removeCode(api, pair, hash))));
+
+program
   .command('encode')
   .description('print the SCALE encoding of a JSON value')
   .argument('<type>', 'a runtime or module type, e.g. "(ModuleHolder,u128)" or BalanceCap')
   .argument('<json>', 'the value')
-  .action(withApi(async (api, pair, type, json) => ({ hex: k.encode(api, type, JSON.parse(json)) })));
+  .action(withApi(async (api, pair, type, json) => ({ hex: k.encode(api, type, k.parseJson(json)) })));
 
 bytesOptions(
   capOptions(
     program
       .command('dry-run')
-      .description('run a call, invoke or drop on a copy of the state and show output, weight and capability flow')
-      .argument('<kind>', 'call | invoke | drop')
-      .argument('<target>', 'module (for call) or capability id')
-      .argument('[function]', 'function name')
+      .description('run a call, invoke, drop or deploy on a copy of the state and show output, weight and capability flow')
+      .argument('<kind>', 'call | invoke | drop | deploy')
+      .argument('<target>', 'module (for call), capability id, or the .wasm file (for deploy)')
+      .argument('[function]', 'function name (for deploy: the module name)')
       .option('--decode <type>', 'decode the output as this SCALE type'),
   ),
 ).action(
@@ -238,8 +270,12 @@ bytesOptions(
       call: async () => ({ Call: { module: await k.moduleId(api, target), function: k.text(fn), params, caps, requests: reqs } }),
       invoke: async () => ({ Invoke: { cap: BigInt(target), function: k.text(fn), params, caps, requests: reqs } }),
       drop: async () => ({ Drop: { cap: BigInt(target) } }),
+      deploy: async () => {
+        if (!fn) throw new Error('dry-run deploy wants <wasm> <name>');
+        return { Deploy: { code: k.u8aToHex(readFileSync(target)), name: k.text(fn), params, caps, requests: reqs } };
+      },
     };
-    if (!calls[kind]) throw new Error('kind must be call, invoke or drop');
+    if (!calls[kind]) throw new Error('kind must be call, invoke, drop or deploy');
     const report = await k.dryRun(api, pair.address, await calls[kind](), weightLimit() ?? null);
     if (opts.decode && report.ok) report.decoded = k.decode(api, opts.decode, report.output).toHuman();
     return report;
@@ -366,6 +402,11 @@ program
   .action(
     withApi(async (api, pair, endpoint) => report(api, await k.submit(api, pair, api.tx.kernel.registerEngine(endpoint)))),
   );
+
+program
+  .command('unregister-engine')
+  .description('unregister the engine whose ed25519 key is --suri (with --scheme ed25519)')
+  .action(withApi(async (api, pair) => report(api, await k.unregisterEngine(api, pair))));
 
 program.parseAsync().catch((error) => {
   console.error(`error: ${error.message}`);

@@ -74,10 +74,32 @@ export const moduleTypes = {
 /** A weight limit large enough for ordinary calls: 0.5 s and 5 MiB of proof. */
 export const DEFAULT_WEIGHT_LIMIT = { refTime: 500_000_000_000n, proofSize: 5n * 1024n * 1024n };
 
-/** Connects to a node. */
-export async function connect(url = 'ws://127.0.0.1:9944') {
+/** No node answered at the endpoint in time. */
+export class NodeUnreachable extends Error {}
+
+/**
+ * Connects to a node, waiting at most `timeoutMs` for it to answer (`NodeUnreachable` after
+ * that). Once connected, the connection is re-established if it drops.
+ */
+export async function connect(url = 'ws://127.0.0.1:9944', { timeoutMs = 10_000 } = {}) {
   await cryptoWaitReady();
-  const api = await ApiPromise.create({ provider: new WsProvider(url), types: moduleTypes, noInitWarn: true });
+  const provider = new WsProvider(url, 1_000);
+  let lastError;
+  provider.on('error', (error) => { lastError = error; });
+  const api = new ApiPromise({ provider, types: moduleTypes, noInitWarn: true });
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), timeoutMs);
+  });
+  try {
+    await Promise.race([api.isReadyOrError, deadline]);
+  } catch (error) {
+    await api.disconnect().catch(() => {});
+    const reason = lastError?.message || lastError?.type || error.message;
+    throw new NodeUnreachable(`no node answers at ${url} within ${timeoutMs / 1000} s (${reason})`);
+  } finally {
+    clearTimeout(timer);
+  }
   return api;
 }
 
@@ -111,10 +133,43 @@ export function decode(api, type, bytes) {
   return api.createType(type, typeof bytes === 'string' ? hexToU8a(bytes) : bytes);
 }
 
+/**
+ * `JSON.parse`, except that integers beyond `Number.MAX_SAFE_INTEGER` keep every digit: they
+ * become decimal strings, which SCALE integer types accept (a `u128` amount needs no quotes).
+ */
+export function parseJson(text) {
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (inString) {
+      out += c;
+      if (c === '\\') {
+        out += text[i + 1] ?? '';
+        i += 1;
+      } else if (c === '"') {
+        inString = false;
+      }
+    } else if (c === '"') {
+      inString = true;
+      out += c;
+    } else if (c === '-' || (c >= '0' && c <= '9')) {
+      const [number] = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i)) ?? [c];
+      const integer = /^-?\d+$/.test(number);
+      const unsafe = integer && !Number.isSafeInteger(Number(number));
+      out += unsafe ? `"${number}"` : number;
+      i += number.length - 1;
+    } else {
+      out += c;
+    }
+  }
+  return JSON.parse(out);
+}
+
 /** Hex bytes from a `0x` string, a file (`@path`) or SCALE (`type` + JSON value). */
 export function bytesArg(api, { hex, type, json, file }) {
   if (file) return u8aToHex(readFileSync(file));
-  if (type) return encode(api, type, json === undefined ? null : JSON.parse(json));
+  if (type) return encode(api, type, json === undefined ? null : parseJson(json));
   if (hex === undefined || hex === '') return '0x';
   if (!isHex(hex)) throw new Error(`not hex: ${hex}`);
   return hex;
@@ -276,6 +331,47 @@ export async function capabilities(api, holder, pageSize = 100) {
     if (page.length < pageSize) return all;
     startAfter = page[page.length - 1][0];
   }
+}
+
+/** One capability by id, or `null` if it does not exist (never minted, or consumed). */
+export async function capability(api, id) {
+  const found = await api.call.kernelApi.capability(BigInt(id));
+  return found.isSome ? { id: BigInt(id), ...found.unwrap().toJSON() } : null;
+}
+
+/** The key of `module`'s child trie, as the node's `childstate_*` RPCs take it. */
+export function moduleChildKey(api, module) {
+  const uniqueId = u8aToHex(new Uint8Array([...stringToU8a('kernel:module:'), ...api.createType('u32', module).toU8a()]));
+  return u8aToHex(new Uint8Array([...stringToU8a(':child_storage:default:'), ...hexToU8a(uniqueId)]));
+}
+
+/**
+ * A module's state: every key and value of its child trie, as the module sees them (without
+ * the state namespace byte; the code is left out), in key order, a page of `pageSize` at a time.
+ */
+export async function moduleStorage(api, idOrName, pageSize = 100) {
+  const childKey = moduleChildKey(api, await moduleId(api, idOrName));
+  const entries = [];
+  let startKey = null;
+  for (;;) {
+    const keys = await api.rpc.childstate.getKeysPaged(childKey, '0x01', pageSize, startKey);
+    for (const key of keys) {
+      const value = await api.rpc.childstate.getStorage(childKey, key);
+      entries.push({ key: u8aToHex(key.toU8a(true).slice(1)), value: value.isSome ? value.unwrap().toHex() : null });
+    }
+    if (keys.length < pageSize) return entries;
+    startKey = keys[keys.length - 1];
+  }
+}
+
+/** Removes code the signer staged, returning its deposit. */
+export function removeCode(api, pair, hash) {
+  return submit(api, pair, api.tx.kernel.removeCode(hash));
+}
+
+/** Unregisters the signer's engine. */
+export function unregisterEngine(api, pair) {
+  return submit(api, pair, api.tx.kernel.unregisterEngine());
 }
 
 /** Every module's summary. */

@@ -51,3 +51,8 @@ test('JSON arguments keep integers above 2^53 without quotes', () => {
     { amount: '18446744073709551615', memo: '9999999999999999999' },
   ]);
 });
+
+test('results print for people as indented key: value lines', () => {
+  const text = k.humanReadable({ id: 3n, caps: [1n, 2n], owner: null, events: [{ method: 'Returned', data: { module: 1 } }] });
+  assert.equal(text, ['id: 3', 'caps:', '  - 1', '  - 2', 'owner: -', 'events:', '  - method: Returned', '    data:', '      module: 1'].join('\n'));
+});

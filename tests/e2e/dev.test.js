@@ -3,7 +3,7 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import * as k from 'kernel-cli';
 import { withDevNode, moduleWasm, root } from './lib/nodes.js';
@@ -135,7 +135,7 @@ test('invoke a capability: split returns two, dropping unlocks', async () => {
 
 test('the command-line client lists modules and capabilities', async () => {
   const cli = path.join(root, 'modules', 'cli', 'bin', 'kernel.js');
-  const run = (...args) => JSON.parse(execFileSync('node', [cli, '--url', node.url, ...args], { encoding: 'utf8' }));
+  const run = (...args) => JSON.parse(execFileSync('node', [cli, '--json', '--url', node.url, ...args], { encoding: 'utf8' }));
   const modules = run('modules');
   assert.ok(modules.some((m) => m.name === 'balance'));
   const shown = run('module', 'balance');
@@ -148,7 +148,7 @@ test('the command-line client lists modules and capabilities', async () => {
 
 test('the command-line client shows one capability and a module state, dry-runs a deploy, and removes code', async () => {
   const cli = path.join(root, 'modules', 'cli', 'bin', 'kernel.js');
-  const run = (...args) => JSON.parse(execFileSync('node', [cli, '--url', node.url, ...args], { encoding: 'utf8' }));
+  const run = (...args) => JSON.parse(execFileSync('node', [cli, '--json', '--url', node.url, ...args], { encoding: 'utf8' }));
 
   const [held] = run('caps', 'module:keeper');
   const shown = run('cap', String(held.id));
@@ -179,4 +179,21 @@ test('the command-line client shows one capability and a module state, dry-runs 
   assert.ok((await api.query.kernel.engines(engine)).isSome);
   run(...asEngine, 'unregister-engine');
   assert.ok((await api.query.kernel.engines(engine)).isNone, 'the engine is unregistered');
+});
+
+test('the command-line client prints for people unless told --json, with progress on stderr', async () => {
+  const cli = path.join(root, 'modules', 'cli', 'bin', 'kernel.js');
+  const human = spawnSync('node', [cli, '--url', node.url, 'module', 'balance'], { encoding: 'utf8' });
+  assert.equal(human.status, 0, human.stderr);
+  assert.match(human.stdout, /^id: 1$/m);
+  assert.match(human.stdout, /^name: balance$/m);
+
+  const params = k.encode(api, '(ModuleHolder,u128)', [{ Account: bob.address }, 1]);
+  const sent = spawnSync('node', [cli, '--json', '--url', node.url, 'call', 'balance', 'transfer', '--params', params], {
+    encoding: 'utf8',
+  });
+  assert.equal(sent.status, 0, sent.stderr);
+  assert.match(sent.stderr, /kernel\.call: submitted, waiting for a block/);
+  assert.match(sent.stderr, /kernel\.call: (in|finalized in) block 0x[0-9a-f]{64}/);
+  assert.match(JSON.parse(sent.stdout).block, /^0x[0-9a-f]{64}$/, 'stdout holds only the JSON result');
 });

@@ -31,7 +31,7 @@ let servicePort;
 const serviceHits = [];
 
 async function cli(url, ...args) {
-  const { stdout } = await promisify(execFile)('node', [cliPath, '--url', url, ...args], { encoding: 'utf8' });
+  const { stdout } = await promisify(execFile)('node', [cliPath, '--json', '--url', url, ...args], { encoding: 'utf8' });
   return JSON.parse(stdout);
 }
 

@@ -30,7 +30,7 @@ const cliPath = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 
 /** Runs the kernel CLI against `url` and parses its JSON output. */
 async function cli(url, ...args) {
-  const { stdout } = await promisify(execFile)('node', [cliPath, '--url', url, ...args], { encoding: 'utf8' });
+  const { stdout } = await promisify(execFile)('node', [cliPath, '--json', '--url', url, ...args], { encoding: 'utf8' });
   return JSON.parse(stdout);
 }
 

@@ -79,7 +79,7 @@ test('a capability invoked through one node is seen on the other', async () => {
 });
 
 async function cli(url, ...args) {
-  const { stdout } = await promisify(execFile)('node', [cliPath, '--url', url, ...args], { encoding: 'utf8' });
+  const { stdout } = await promisify(execFile)('node', [cliPath, '--json', '--url', url, ...args], { encoding: 'utf8' });
   return JSON.parse(stdout);
 }
 

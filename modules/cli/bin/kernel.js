@@ -18,6 +18,8 @@ program
   .addOption(new Option('--suri <suri>', 'signer secret URI').default('//Alice').env('KERNEL_SURI'))
   .addOption(new Option('--scheme <scheme>', 'signer key scheme').choices(['sr25519', 'ed25519']).default('sr25519'))
   .addOption(new Option('--timeout <seconds>', 'give up when no node answers within this time').default('10').env('KERNEL_TIMEOUT'))
+  .option('--json', 'print results as JSON (default: human-readable)')
+  .option('--quiet', 'no progress messages on stderr')
   .option('--ref-time <ps>', 'weight limit: ref time in picoseconds (default: twice a dry run)')
   .option('--proof-size <bytes>', 'weight limit: proof size');
 
@@ -55,13 +57,18 @@ async function requests(api, list = []) {
 }
 
 function print(value) {
-  console.log(JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v), 2));
+  if (program.opts().json) {
+    console.log(JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v), 2));
+  } else {
+    console.log(k.humanReadable(value));
+  }
 }
 
 /** Connects, runs `action`, prints its result, disconnects; reports failures clearly. */
 function withApi(action) {
   return async (...args) => {
-    const { url, suri, scheme, timeout } = program.opts();
+    const { url, suri, scheme, timeout, quiet } = program.opts();
+    k.setProgress(quiet ? () => {} : (message) => console.error(message));
     let api;
     try {
       api = await k.connect(url, { timeoutMs: Number(timeout) * 1000 });

@@ -213,6 +213,35 @@ export class DispatchFailed extends Error {
   }
 }
 
+let progress = () => {};
+
+/** Sets where `submit` reports a transaction's progress (a function of a message; none by default). */
+export function setProgress(report) {
+  progress = report;
+}
+
+/**
+ * `value` as indented `key: value` lines for people: nested objects and lists indented, big
+ * integers in full, absent values as `-`.
+ */
+export function humanReadable(value, indent = '') {
+  const scalar = (v) => (v === null || v === undefined ? '-' : typeof v === 'object' ? undefined : String(v));
+  if (scalar(value) !== undefined) return `${indent}${scalar(value)}`;
+  const entries = Array.isArray(value) ? value.map((v) => ['-', v]) : Object.entries(value);
+  if (entries.length === 0) return `${indent}${Array.isArray(value) ? '(none)' : '{}'}`;
+  return entries
+    .map(([key, v]) => {
+      const label = key === '-' ? '-' : `${key}:`;
+      const flat = scalar(v);
+      if (flat !== undefined) return `${indent}${label} ${flat}`;
+      const nested = humanReadable(v, `${indent}  `);
+      // A list item starts on the dash's line: `- id: 3`.
+      if (key === '-') return `${indent}- ${nested.slice(indent.length + 2)}`;
+      return `${indent}${label}\n${nested}`;
+    })
+    .join('\n');
+}
+
 /**
  * Signs and submits `tx`, waits until it is in a block, and returns the block hash, its events
  * and the kernel's `Returned` output. Throws `DispatchFailed` if it failed on chain.
@@ -220,8 +249,13 @@ export class DispatchFailed extends Error {
 export function submit(api, pair, tx) {
   return new Promise((resolve, reject) => {
     let unsubscribe = () => {};
+    const what = `${tx.method.section}.${tx.method.method}`;
+    progress(`${what}: submitted, waiting for a block…`);
     tx.signAndSend(pair, { nonce: -1 }, (result) => {
       const { status, events, dispatchError } = result;
+      if (status.isInBlock) progress(`${what}: in block ${status.asInBlock.toHex()}`);
+      // A node that finalizes at once may report `Finalized` without `InBlock` first.
+      if (status.isFinalized) progress(`${what}: finalized in block ${status.asFinalized.toHex()}`);
       if (status.isInvalid || status.isDropped || status.isUsurped) {
         unsubscribe();
         reject(new Error(`transaction ${status.type}`));
@@ -442,8 +476,10 @@ export function buildModule(crateDir, { release = true } = {}) {
   if (!pkg) throw new Error(`no package at ${manifest}`);
   const args = ['build', '--target', 'wasm32-unknown-unknown', '--manifest-path', manifest];
   if (release) args.push('--release');
+  progress(`building ${pkg.name}…`);
   execFileSync('cargo', args, {
-    stdio: 'inherit',
+    // Cargo's progress goes to stderr, keeping stdout for the result.
+    stdio: ['ignore', 2, 2],
     cwd: path.dirname(manifest),
     env: { ...process.env, RUSTFLAGS: '-C link-arg=-zstack-size=65536' },
   });

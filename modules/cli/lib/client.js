@@ -294,7 +294,7 @@ async function requestsArg(api, requests = []) {
 }
 
 /** Picks a weight limit: the given one, or twice what a dry run needs. */
-async function weightFor(api, origin, dryRunCall, weightLimit) {
+export async function weightFor(api, origin, dryRunCall, weightLimit) {
   if (weightLimit) return weightLimit;
   const dry = await api.call.kernelApi.dryRun(origin, dryRunCall, null);
   const required = dry.weightRequired;

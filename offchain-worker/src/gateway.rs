@@ -329,6 +329,23 @@ fn reply(response: HttpResponse) -> Response<Full<Bytes>> {
 mod tests {
 	use super::*;
 
+	/// Cases of the fuzz tests: `PROPTEST_CASES`, 32 by default (CI).
+	fn cases() -> u32 {
+		std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(32)
+	}
+
+	proptest::proptest! {
+		#![proptest_config(proptest::prelude::ProptestConfig { cases: cases(), ..Default::default() })]
+
+		#[test]
+		fn any_path_routes_to_a_named_module_and_a_rooted_path_or_nowhere(path in ".*") {
+			if let Some((module, tail)) = route(&path) {
+				proptest::prop_assert!(!module.is_empty() && !module.contains(&b'/'));
+				proptest::prop_assert_eq!(tail.first(), Some(&b'/'));
+			}
+		}
+	}
+
 	#[test]
 	fn routes_split_module_and_path() {
 		assert_eq!(route("/modules/kms/shares/1"), Some((b"kms".to_vec(), b"/shares/1".to_vec())));
@@ -445,6 +462,62 @@ mod tests {
 		/// The status line of a complete `POST` of `body` to `path`.
 		async fn post(addr: SocketAddr, path: &str, body: &str) -> String {
 			exchange(addr, &request(path, body), Duration::ZERO, "").await
+		}
+
+		/// Sends `bytes` and returns whatever comes back before the server closes.
+		async fn raw_exchange(addr: SocketAddr, bytes: &[u8]) -> Vec<u8> {
+			let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+			let _ = stream.write_all(bytes).await;
+			let _ = stream.shutdown().await;
+			let mut response = Vec::new();
+			let read =
+				tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response));
+			let _ = read.await.expect("the gateway answers or closes within its limits");
+			response
+		}
+
+		/// What a client may send: raw bytes, a request line with an arbitrary target, or a
+		/// well-formed head with an arbitrary body.
+		fn hostile_request() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+			use proptest::prelude::*;
+			let bytes = proptest::collection::vec(any::<u8>(), 0..2048);
+			prop_oneof![
+				bytes.clone(),
+				bytes.clone().prop_map(|target| {
+					let mut request = b"GET ".to_vec();
+					request.extend(target);
+					request.extend(b" HTTP/1.1\r\nhost: x\r\n\r\n");
+					request
+				}),
+				bytes.prop_map(|body| {
+					let mut request = format!(
+						"POST /echo HTTP/1.1\r\nhost: x\r\ncontent-length: {}\r\n\r\n",
+						body.len()
+					)
+					.into_bytes();
+					request.extend(body);
+					request
+				}),
+			]
+		}
+
+		proptest::proptest! {
+			#![proptest_config(proptest::prelude::ProptestConfig { cases: cases(), ..Default::default() })]
+
+			#[test]
+			fn any_bytes_get_an_http_answer_or_a_closed_connection_and_the_gateway_goes_on(
+				bytes in hostile_request(),
+			) {
+				with_gateway(limits(), |addr| async move {
+					let answer = raw_exchange(addr, &bytes).await;
+					assert!(
+						answer.is_empty() || answer.starts_with(b"HTTP/1.1 "),
+						"{}",
+						String::from_utf8_lossy(&answer)
+					);
+					assert_eq!(post(addr, "/echo", "hello").await, "HTTP/1.1 200 OK");
+				});
+			}
 		}
 
 		#[test]

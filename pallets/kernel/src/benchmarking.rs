@@ -7,6 +7,7 @@ use crate::{
 	Config, FunctionName, ModuleName, Pallet, Params, Requests,
 };
 use alloc::{vec, vec::Vec};
+use codec::Encode;
 use frame_benchmarking::v2::*;
 use frame_support::{
 	traits::{fungible::Mutate, Get},
@@ -14,6 +15,7 @@ use frame_support::{
 };
 use frame_system::RawOrigin;
 use kernel_primitives::{Creator, Holder, ModuleId};
+use module_interfaces::balance;
 use polkadot_sdk::{
 	frame_benchmarking, frame_support, frame_system, sp_core::sr25519, sp_io,
 	sp_runtime::traits::Bounded,
@@ -254,6 +256,23 @@ mod benchmarks {
 		}
 	}
 
+	/// A call of a function of `c` bytes that returns at once: wasmi translates it when it is
+	/// first called. Its slope less `code_load`'s is the translation cost per byte, which sets
+	/// the fuel wasmi charges for it (`meter::translation_fuel_per_byte`).
+	#[benchmark]
+	fn translate(c: Linear<0, { T::MaxCodeLen::get() - 1024 }>) {
+		let caller = funded_caller::<T>();
+		let module = install::<T>(&caller, &code::module(CallBody::CallPadding, c));
+
+		#[block]
+		{
+			let (result, _) = crate::exec::run_top_level::<T, _>(Weight::MAX, |ctx, engine| {
+				call_module::<T>(ctx, engine, &caller, module, vec![])
+			});
+			result.expect("the call runs");
+		}
+	}
+
 	/// `r` calls of another module that does nothing: each is one frame, whose fixed cost
 	/// (store, host functions, instantiation) every frame after a transaction's first pays.
 	#[benchmark]
@@ -349,6 +368,72 @@ mod benchmarks {
 		}
 	}
 
+	/// `Kernel::call(balance, "transfer")` with the real, SDK-built `balance` module: the
+	/// figure `scripts/compare.sh` sets against `pallet_balances::transfer_keep_alive`.
+	#[benchmark]
+	fn balance_transfer() {
+		let caller = funded_caller::<T>();
+		let module = install_balance::<T>(&caller);
+		let to = Holder::Account(raw_account::<T>(&account("receiver", 0, 0)));
+		let params = bounded_params::<T>((to, 1u128).encode());
+
+		#[extrinsic_call]
+		call(
+			RawOrigin::Signed(caller),
+			module,
+			function::<T>(balance::function::TRANSFER),
+			params,
+			CapRefs::<T>::default(),
+			Requests::<T>::default(),
+			Weight::MAX,
+		);
+	}
+
+	/// `Kernel::invoke` of a `balance` `Slashable` capability (`slash`), the kernel's own kind of
+	/// call: a capability minted on the caller's request, consumed by the invocation.
+	#[benchmark]
+	fn balance_slash() {
+		let caller = funded_caller::<T>();
+		let module = install_balance::<T>(&caller);
+		let slashable =
+			balance::BalanceCap::Slashable { account: raw_account::<T>(&caller), amount: 10 };
+		let request = kernel_primitives::Request {
+			module,
+			data: slashable.encode().try_into().expect("fits MaxCapDataLen"),
+		};
+		let requests: Requests<T> = vec![request].try_into().expect("one request");
+		Pallet::<T>::call(
+			RawOrigin::Signed(caller.clone()).into(),
+			module,
+			function::<T>(balance::function::TOTAL_ISSUANCE),
+			Params::<T>::default(),
+			CapRefs::<T>::default(),
+			requests,
+			Weight::MAX,
+		)
+		.expect("the request is granted");
+		let cap = crate::HeldBy::<T>::iter_key_prefix(Holder::Account(caller.clone()))
+			.find(|cap| {
+				crate::Capabilities::<T>::get(cap)
+					.is_some_and(|c| c.creator == Creator::Module(module))
+			})
+			.expect("the caller holds the slashable capability");
+		let args = balance::SlashArgs { amount: 1, beneficiary: None };
+
+		#[extrinsic_call]
+		invoke(
+			RawOrigin::Signed(caller),
+			cap,
+			function::<T>(balance::function::SLASH),
+			bounded_params::<T>(args.encode()),
+			CapRefs::<T>::default(),
+			Requests::<T>::default(),
+			Weight::MAX,
+		);
+
+		assert!(crate::Capabilities::<T>::get(cap).is_none(), "consumed");
+	}
+
 	/// Registering an execution engine.
 	#[benchmark]
 	fn register_engine() {
@@ -376,6 +461,35 @@ mod benchmarks {
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}
+
+/// Deploys the real `balance` module (as `balance`) with `caller` holding a million tokens.
+fn install_balance<T: Config>(caller: &T::AccountId) -> ModuleId {
+	let init = balance::BalanceInit {
+		endowments: vec![(Holder::Account(raw_account::<T>(caller)), 1_000_000)],
+		governance: None,
+	};
+	let (result, _) = crate::exec::run_top_level::<T, _>(Weight::MAX, |ctx, sandbox| {
+		let valid = wasm::validate::<T>(kernel_modules::BALANCE).expect("balance is valid");
+		let name: ModuleName<T> = b"balance".to_vec().try_into().expect("short name");
+		let id =
+			lifecycle::create_module::<T>(caller.clone(), name, kernel_modules::BALANCE, valid)?;
+		ctx.init(sandbox, id, caller.clone(), init.encode(), vec![])?;
+		Ok(id)
+	});
+	result.expect("balance deploys")
+}
+
+/// `who` as the 32 bytes modules see (the runtime's accounts encode as 32 bytes).
+fn raw_account<T: Config>(who: &T::AccountId) -> [u8; 32] {
+	let mut raw = [0u8; 32];
+	let encoded = who.encode();
+	raw.copy_from_slice(&encoded[..32]);
+	raw
+}
+
+fn bounded_params<T: Config>(params: Vec<u8>) -> Params<T> {
+	params.try_into().expect("within MaxParamsLen")
 }
 
 /// A valid compressed Ristretto point (the public key of the well-known dev account Alice),

@@ -735,7 +735,7 @@ fn run_in_mode<T: Config, R>(
 	offchain: bool,
 	f: impl FnOnce(&mut ExecContext<T>, &wasmi::Engine) -> Result<R, ExecError>,
 ) -> (Result<R, ExecError>, Usage) {
-	let engine = wasm::engine();
+	let engine = wasm::execution_engine::<T>();
 	let mut ctx = ExecContext::<T>::new(limit);
 	ctx.offchain = offchain;
 	let fuel_limit = ctx.fuel;

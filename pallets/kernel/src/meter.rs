@@ -139,6 +139,19 @@ pub fn code_load_weight<T: Config>(code_len: u32) -> Weight {
 		.saturating_add(per_byte.saturating_mul(u64::from(code_len)))
 }
 
+/// The fuel wasmi charges per byte of a function it translates (lazily, on the function's
+/// first call in a frame): the `translate` benchmark's slope less `code_load`'s, at the fuel
+/// rate, rounded up; at least wasmi's default of 7.
+pub fn translation_fuel_per_byte<T: Config>() -> u32 {
+	let translate = T::WeightInfo::translate(1).saturating_sub(T::WeightInfo::translate(0));
+	let load = T::WeightInfo::code_load(1).saturating_sub(T::WeightInfo::code_load(0));
+	let fuel = FuelRate::of::<T>().fuel_cost(translate.saturating_sub(load));
+	u32::try_from(fuel).unwrap_or(u32::MAX).max(WASMI_TRANSLATION_FUEL_PER_BYTE)
+}
+
+/// wasmi's own fuel per translated byte.
+pub const WASMI_TRANSLATION_FUEL_PER_BYTE: u32 = 7;
+
 /// Validating `code_len` bytes of code: the per-byte cost of the `deploy` benchmark, which
 /// validates, stores and initialises.
 pub fn validation<T: Config>(code_len: u32) -> Weight {

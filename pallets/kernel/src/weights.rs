@@ -55,6 +55,7 @@ pub trait WeightInfo {
 	fn host_fn(r: u32, ) -> Weight;
 	fn host_input(n: u32, ) -> Weight;
 	fn code_load(c: u32, ) -> Weight;
+	fn translate(c: u32, ) -> Weight;
 	fn nested_call(r: u32, ) -> Weight;
 	fn memory_pages(p: u32, ) -> Weight;
 	fn hash_blake2_256(n: u32, ) -> Weight;
@@ -206,6 +207,10 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(600_000_000, 4266)
 			.saturating_add(Weight::from_parts(14_067, 0).saturating_mul(c.into()))
 	}
+	fn translate(c: u32, ) -> Weight {
+		Weight::from_parts(600_000_000, 4266)
+			.saturating_add(Weight::from_parts(50_000, 0).saturating_mul(c.into()))
+	}
 	fn nested_call(r: u32, ) -> Weight {
 		Weight::from_parts(600_000_000, 4266)
 			.saturating_add(Weight::from_parts(100_000_000, 0).saturating_mul(r.into()))
@@ -300,6 +305,10 @@ impl WeightInfo for () {
 	fn code_load(c: u32, ) -> Weight {
 		Weight::from_parts(600_000_000, 4266)
 			.saturating_add(Weight::from_parts(14_067, 0).saturating_mul(c.into()))
+	}
+	fn translate(c: u32, ) -> Weight {
+		Weight::from_parts(600_000_000, 4266)
+			.saturating_add(Weight::from_parts(50_000, 0).saturating_mul(c.into()))
 	}
 	fn nested_call(r: u32, ) -> Weight {
 		Weight::from_parts(600_000_000, 4266)

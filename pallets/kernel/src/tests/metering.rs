@@ -358,3 +358,23 @@ fn settling_deposits_is_charged_per_module() {
 		assert_eq!(Modules::<Test>::get(grown).expect("exists").storage_items, items_before + 1);
 	});
 }
+
+#[test]
+fn translating_a_function_is_charged_at_the_benchmarked_rate() {
+	new_test_ext().execute_with(|| {
+		use crate::wasm::synth::{module, CallBody};
+		let padding = 96 * 1024;
+		let small = deploy_synth(module(CallBody::CallPadding, 0), "small");
+		let large = deploy_synth(module(CallBody::CallPadding, padding), "large");
+
+		let base = execution_weight(call(&ALICE, small, "", ()));
+		let translated = execution_weight(call(&ALICE, large, "", ()));
+		let per_byte =
+			<() as WeightInfo>::translate(1).saturating_sub(<() as WeightInfo>::translate(0));
+		let expected = per_byte.ref_time() * u64::from(padding);
+		assert!(
+			translated.ref_time() - base.ref_time() >= expected * 99 / 100,
+			"{base:?} {translated:?} {expected}"
+		);
+	});
+}

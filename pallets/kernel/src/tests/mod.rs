@@ -5,6 +5,7 @@ mod balance;
 mod capabilities;
 mod engine;
 mod execution;
+mod fuzz;
 mod governance;
 mod lifecycle;
 mod metering;

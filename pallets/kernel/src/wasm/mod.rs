@@ -94,9 +94,21 @@ fn config(floats: bool) -> wasmi::Config {
 	config
 }
 
-/// The engine every frame runs on: fuel metering on, floats off, strict structural limits.
+/// The engine code is validated with: fuel metering on, floats off, strict structural limits.
 pub fn engine() -> Engine {
 	Engine::new(&config(false))
+}
+
+/// The engine frames run on: the validation engine's rules, with the fuel wasmi charges for
+/// translating a function taken from the `translate` benchmark.
+pub fn execution_engine<T: Config>() -> Engine {
+	let mut config = config(false);
+	config.fuel_cost(wasmi::CustomFuelCosts {
+		bytes_copied_per_fuel: 64,
+		fuel_per_bytes_translated: crate::meter::translation_fuel_per_byte::<T>(),
+		fuel_per_bytes_validated: 2,
+	});
+	Engine::new(&config)
 }
 
 /// Checks code before it is stored: size, Wasm validity, determinism (no floats), imports,

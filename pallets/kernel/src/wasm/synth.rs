@@ -31,6 +31,9 @@ pub enum CallBody {
 	/// `times` calls of the module `target`'s `call` entry (with an empty input), each with an
 	/// output buffer of `capacity` bytes.
 	CallModule { target: u32, times: u32, capacity: u32 },
+	/// One call of the padding function, which returns at once: wasmi translates all of it
+	/// (lazily, when it is first called) and executes nothing.
+	CallPadding,
 }
 
 /// Encodes a module whose `call` does `body`, padded with a never-called function of `padding`
@@ -53,7 +56,7 @@ fn shaped(body: CallBody, padding: u32, pages: u32) -> Vec<u8> {
 			params: &[I32, I32, I32, I64, I32, I32],
 			results: &[I32],
 		}],
-		CallBody::Empty | CallBody::Loop(_) => Vec::new(),
+		CallBody::Empty | CallBody::Loop(_) | CallBody::CallPadding => Vec::new(),
 	};
 	let call = match body {
 		CallBody::Empty => function(&[], &[]),
@@ -84,9 +87,16 @@ fn shaped(body: CallBody, padding: u32, pages: u32) -> Vec<u8> {
 			code.extend([0x10, 0x00, 0x1a]);
 			counting_loop(times, &code)
 		},
+		// call $padding: the fifth defined function, after the imports.
+		CallBody::CallPadding => function(&[], &[0x10, imports.len() as u8 + 4]),
 	};
 	// `i32.const 0; drop` repeated: three bytes each.
-	let padding = function(&[], &[0x41, 0x00, 0x1a].repeat((padding / 3) as usize));
+	let mut padding_code = Vec::new();
+	if matches!(body, CallBody::CallPadding) {
+		padding_code.push(0x0f); // return
+	}
+	padding_code.extend([0x41, 0x00, 0x1a].repeat((padding / 3) as usize));
+	let padding = function(&[], &padding_code);
 	let empty = function(&[], &[]);
 	let defined = [
 		("init", empty.clone()),

@@ -196,4 +196,17 @@ test('the command-line client prints for people unless told --json, with progres
   assert.match(sent.stderr, /kernel\.call: submitted, waiting for a block/);
   assert.match(sent.stderr, /kernel\.call: (in|finalized in) block 0x[0-9a-f]{64}/);
   assert.match(JSON.parse(sent.stdout).block, /^0x[0-9a-f]{64}$/, 'stdout holds only the JSON result');
+
+  // A call that would fail is not submitted: the reason comes from the dry run.
+  const nonce = (await api.rpc.system.accountNextIndex(alice.address)).toNumber();
+  const overspend = k.encode(api, '(ModuleHolder,u128)', [{ Account: bob.address }, 10n ** 30n]);
+  const refused = spawnSync('node', [cli, '--url', node.url, 'call', 'balance', 'transfer', '--params', overspend], { encoding: 'utf8' });
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /error: the dry run failed, nothing was submitted: kernel\.ModuleReverted: .+/);
+  assert.equal((await api.rpc.system.accountNextIndex(alice.address)).toNumber(), nonce, 'nothing was submitted');
+  const forced = spawnSync('node', [cli, '--url', node.url, '--no-preflight', 'call', 'balance', 'transfer', '--params', overspend], {
+    encoding: 'utf8',
+  });
+  assert.equal(forced.status, 1);
+  assert.match(forced.stderr, /failed on chain: kernel\.ModuleReverted/);
 });

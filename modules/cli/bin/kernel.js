@@ -20,6 +20,7 @@ program
   .addOption(new Option('--timeout <seconds>', 'give up when no node answers within this time').default('10').env('KERNEL_TIMEOUT'))
   .option('--json', 'print results as JSON (default: human-readable)')
   .option('--quiet', 'no progress messages on stderr')
+  .option('--no-preflight', 'submit even when a dry run fails (the transaction then fails on chain, paying its fee)')
   .option('--ref-time <ps>', 'weight limit: ref time in picoseconds (default: twice a dry run)')
   .option('--proof-size <bytes>', 'weight limit: proof size');
 
@@ -54,6 +55,12 @@ async function requests(api, list = []) {
     out.push({ module: await k.moduleId(api, item.slice(0, split)), data: item.slice(split + 1) });
   }
   return out;
+}
+
+/** Stops before submitting when a dry run of `dryRunCall` fails (unless --no-preflight). */
+async function preflight(api, pair, dryRunCall) {
+  if (program.opts().preflight === false) return;
+  await k.preflight(api, pair.address, dryRunCall, weightLimit() ?? null);
 }
 
 function print(value) {
@@ -112,14 +119,17 @@ bytesOptions(
   ),
 ).action(
   withApi(async (api, pair, wasm, opts) => {
-    const result = await k.deploy(api, pair, {
+    const args = {
       code: readFileSync(wasm),
       name: opts.name,
       params: k.bytesArg(api, { hex: opts.params, file: opts.paramsFile, type: opts.type, json: opts.json }),
       caps: (opts.cap ?? []).map(k.capRef),
       requests: await requests(api, opts.request),
       weightLimit: weightLimit(),
-    });
+    };
+    const { code, name, params, caps, requests: reqs } = args;
+    await preflight(api, pair, { Deploy: { code: k.u8aToHex(code), name: k.text(name), params, caps, requests: reqs } });
+    const result = await k.deploy(api, pair, args);
     return { module: result.module, ...report(api, result) };
   }),
 );
@@ -133,19 +143,19 @@ bytesOptions(
       .argument('<function>', 'function name'),
   ),
 ).action(
-  withApi(async (api, pair, module, fn, opts) =>
-    report(
-      api,
-      await k.call(api, pair, {
-        module,
-        fn,
-        params: k.bytesArg(api, { hex: opts.params, file: opts.paramsFile, type: opts.type, json: opts.json }),
-        caps: (opts.cap ?? []).map(k.capRef),
-        requests: await requests(api, opts.request),
-        weightLimit: weightLimit(),
-      }),
-    ),
-  ),
+  withApi(async (api, pair, module, fn, opts) => {
+    const args = {
+      module,
+      fn,
+      params: k.bytesArg(api, { hex: opts.params, file: opts.paramsFile, type: opts.type, json: opts.json }),
+      caps: (opts.cap ?? []).map(k.capRef),
+      requests: await requests(api, opts.request),
+      weightLimit: weightLimit(),
+    };
+    const id = await k.moduleId(api, module);
+    await preflight(api, pair, { Call: { module: id, function: k.text(fn), params: args.params, caps: args.caps, requests: args.requests } });
+    return report(api, await k.call(api, pair, args));
+  }),
 );
 
 bytesOptions(
@@ -157,26 +167,30 @@ bytesOptions(
       .argument('<function>', 'function name'),
   ),
 ).action(
-  withApi(async (api, pair, cap, fn, opts) =>
-    report(
-      api,
-      await k.invoke(api, pair, {
-        cap: BigInt(cap),
-        fn,
-        params: k.bytesArg(api, { hex: opts.params, file: opts.paramsFile, type: opts.type, json: opts.json }),
-        caps: (opts.cap ?? []).map(k.capRef),
-        requests: await requests(api, opts.request),
-        weightLimit: weightLimit(),
-      }),
-    ),
-  ),
+  withApi(async (api, pair, cap, fn, opts) => {
+    const args = {
+      cap: BigInt(cap),
+      fn,
+      params: k.bytesArg(api, { hex: opts.params, file: opts.paramsFile, type: opts.type, json: opts.json }),
+      caps: (opts.cap ?? []).map(k.capRef),
+      requests: await requests(api, opts.request),
+      weightLimit: weightLimit(),
+    };
+    await preflight(api, pair, { Invoke: { cap: args.cap, function: k.text(fn), params: args.params, caps: args.caps, requests: args.requests } });
+    return report(api, await k.invoke(api, pair, args));
+  }),
 );
 
 program
   .command('drop')
   .description('drop a capability you hold (its creator is told)')
   .argument('<cap>', 'capability id')
-  .action(withApi(async (api, pair, cap) => report(api, await k.dropCapability(api, pair, { cap: BigInt(cap), weightLimit: weightLimit() }))));
+  .action(
+    withApi(async (api, pair, cap) => {
+      await preflight(api, pair, { Drop: { cap: BigInt(cap) } });
+      return report(api, await k.dropCapability(api, pair, { cap: BigInt(cap), weightLimit: weightLimit() }));
+    }),
+  );
 
 program
   .command('give')

@@ -446,6 +446,34 @@ export async function query(api, origin, { module, fn, params = '0x', type }) {
   return type ? decode(api, type, report.output) : report.output;
 }
 
+/** A dry run failed, so the transaction was not submitted; `reason` says why. */
+export class DryRunFailed extends Error {
+  constructor(reason, report) {
+    super(`the dry run failed, nothing was submitted: ${reason}`);
+    this.reason = reason;
+    this.report = report;
+  }
+}
+
+/** Why a failed dry run failed: the kernel's error, and the module's revert data as text when it is text. */
+export function failureReason(report) {
+  const error = `${report.error.section}.${report.error.name}`;
+  if (!report.revertData) return error;
+  const bytes = hexToU8a(report.revertData);
+  const printable = bytes.every((b) => b >= 0x20 || b === 0x0a || b === 0x09);
+  return `${error}: ${printable ? hexToString(report.revertData) : report.revertData}`;
+}
+
+/**
+ * Dry-runs `dryRunCall` as `origin` before a transaction: the report if it would succeed,
+ * `DryRunFailed` with the reason if not.
+ */
+export async function preflight(api, origin, dryRunCall, weightLimit = null) {
+  const report = await dryRun(api, origin, dryRunCall, weightLimit);
+  if (!report.ok) throw new DryRunFailed(failureReason(report), report);
+  return report;
+}
+
 /** Dry-runs a `DryRunCall` as `origin`; returns a JSON-friendly report. */
 export async function dryRun(api, origin, dryRunCall, weightLimit = null) {
   const result = await api.call.kernelApi.dryRun(origin, dryRunCall, weightLimit);

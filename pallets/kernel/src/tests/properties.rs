@@ -1,5 +1,7 @@
 //! Model-based property tests: random sequences of capability operations on the real `balance`
-//! module, by several accounts, checked after every step against a simple model.
+//! module, by several accounts, with a `tester` module that holds capabilities, is upgraded
+//! and destroyed, and a hostile module that fails in every way while holding what it was
+//! passed; checked after every step against a simple model.
 //!
 //! The model knows each account's free and locked balance, the issuance, and every live
 //! capability (holder and data). After every step the kernel and the module must agree with it:
@@ -7,7 +9,9 @@
 //! reused nor comes back once consumed; only the holder's actions succeed; tokens are conserved
 //! (issuance = Σ free + locked, and it falls only by slashes without a beneficiary); an
 //! account's locked balance is what its live capabilities stand for; and a step the model says
-//! must fail fails and changes nothing the model can see.
+//! must fail fails and changes nothing the model can see; a destroyed module's capabilities are
+//! dropped with its storage (`balance` unlocks what they covered); and every module's deposit
+//! is what the rules say, and all of them are what its deployer has on hold.
 //!
 //! `PROPTEST_CASES` sets the number of sequences (32 by default, for CI); for example
 //! `PROPTEST_CASES=2000 cargo test -p pallet-kernel properties` for a longer run. Shrunk
@@ -15,14 +19,21 @@
 
 use super::{balance::holder, *};
 use crate::{Capabilities, HeldBy};
-use kernel_primitives::Creator;
+use kernel_primitives::{
+	system::{CodeSource, SystemCap, UpgradeParams},
+	CapRef, Creator,
+};
 use module_interfaces::balance::{
 	function as bf, Account, Balance, BalanceCap, BalanceInit, SlashArgs,
 };
+use crate::{storage::ModuleStorage, Pallet as KernelPallet};
+use frame_support::traits::Hooks;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
 const ACCOUNTS: [AccountId32; 3] = [ALICE, BOB, CHARLIE];
+/// The model's holder index of the scratch module (0..3 are [`ACCOUNTS`]).
+const SCRATCH: usize = 3;
 const ENDOWED: [Balance; 3] = [1_000, 500, 200];
 
 /// One step of a sequence; `who` and `to` index [`ACCOUNTS`], `pick` chooses a capability.
@@ -44,6 +55,18 @@ enum Op {
 	Drop { who: usize, pick: usize },
 	/// Invoke a capability that was consumed or never minted.
 	InvokeGone { who: usize, pick: usize },
+	/// `Kernel::transfer_capability` to the scratch module.
+	GiveToScratch { who: usize, pick: usize },
+	/// Call the hostile module, which fails (`kind`: spin, trap, write then revert), passing a
+	/// held capability if `pass`.
+	Hostile { who: usize, kind: u8, pass: Option<usize> },
+	/// Upgrade the scratch module with its `system::upgradable` (held by ALICE).
+	Upgrade { who: usize },
+	/// Destroy the scratch module with its `system::destroy` (held by ALICE); its storage and
+	/// capabilities are deleted in the idle time after.
+	Destroy { who: usize },
+	/// `who` deploys another copy of the hostile module (its deposit held from `who`).
+	Deploy { who: usize },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -58,7 +81,13 @@ fn op() -> impl Strategy<Value = Op> {
 		2 => (who.clone(), any::<usize>(), 0..300u128, 0..3usize).prop_map(|(who, pick, value, to)| Op::Pay { who, pick, value, to }),
 		2 => (who.clone(), any::<usize>(), 0..3usize).prop_map(|(who, pick, to)| Op::Give { who, pick, to }),
 		2 => (who.clone(), any::<usize>()).prop_map(|(who, pick)| Op::Drop { who, pick }),
-		1 => (who, any::<usize>()).prop_map(|(who, pick)| Op::InvokeGone { who, pick }),
+		1 => (who.clone(), any::<usize>()).prop_map(|(who, pick)| Op::InvokeGone { who, pick }),
+		2 => (who.clone(), any::<usize>()).prop_map(|(who, pick)| Op::GiveToScratch { who, pick }),
+		2 => (who.clone(), any::<u8>(), proptest::option::of(any::<usize>()))
+			.prop_map(|(who, kind, pass)| Op::Hostile { who, kind, pass }),
+		1 => prop_oneof![4 => Just(0usize), 1 => 0..3usize].prop_map(|who| Op::Upgrade { who }),
+		1 => prop_oneof![4 => Just(0usize), 1 => 0..3usize].prop_map(|who| Op::Destroy { who }),
+		1 => (0..3usize).prop_map(|who| Op::Deploy { who }),
 	]
 }
 
@@ -74,17 +103,31 @@ struct Model {
 	gone: BTreeSet<CapId>,
 	/// The largest id seen so far: a new one must be larger.
 	last_id: Option<CapId>,
+	/// Whether the scratch module exists, and its code version.
+	scratch_alive: bool,
+	scratch_version: u32,
+	/// The scratch module's `system::upgradable` and `system::destroy`, held by ALICE (the
+	/// destroy capability is gone once used).
+	upgradable: CapId,
+	destroy: Option<CapId>,
+	/// Modules deployed by the `Deploy` steps so far.
+	deployed: usize,
 }
 
 impl Model {
-	fn new() -> Self {
+	fn new(world: &World) -> Self {
 		Model {
 			free: ENDOWED,
 			locked: [0; 3],
 			issuance: ENDOWED.iter().sum(),
 			caps: BTreeMap::new(),
 			gone: BTreeSet::new(),
-			last_id: None,
+			last_id: Some(world.upgradable.max(world.destroy)),
+			scratch_alive: true,
+			scratch_version: 1,
+			upgradable: world.upgradable,
+			destroy: Some(world.destroy),
+			deployed: 0,
 		}
 	}
 
@@ -204,13 +247,131 @@ fn predict(model: &Model, op: &Op) -> Option<Expected> {
 			next.locked[owner] -= data.amount();
 			next.free[owner] += data.amount();
 		},
-		Op::InvokeGone { .. } => return None,
+		Op::InvokeGone { .. } | Op::Hostile { .. } => return None,
+		Op::GiveToScratch { who, pick } => {
+			let id = model.pick(pick);
+			let data = model.held(who, id)?;
+			if !model.scratch_alive {
+				return None;
+			}
+			next.caps.insert(id, (SCRATCH, data));
+		},
+		Op::Deploy { .. } => next.deployed += 1,
+		Op::Upgrade { who } => {
+			if who != 0 || !model.scratch_alive {
+				return None;
+			}
+			// The capability is consumed and a fresh one minted: `step` records its id.
+			next.gone.insert(model.upgradable);
+			next.scratch_version += 1;
+		},
+		Op::Destroy { who } => {
+			let destroy = model.destroy?;
+			if who != 0 || !model.scratch_alive {
+				return None;
+			}
+			next.gone.insert(destroy);
+			next.destroy = None;
+			next.scratch_alive = false;
+			// Deleting its holdings drops each capability: `balance` unlocks what it covered.
+			let held: Vec<(CapId, BalanceCap)> = model
+				.caps
+				.iter()
+				.filter(|(_, (holder, _))| *holder == SCRATCH)
+				.map(|(id, (_, data))| (*id, *data))
+				.collect();
+			for (id, data) in held {
+				consume(&mut next, id);
+				let owner = index_of(data.account().expect("an account's capability"));
+				next.locked[owner] -= data.amount();
+				next.free[owner] += data.amount();
+			}
+		},
 	}
 	Some(Expected { model: next, minted })
 }
 
+/// The modules of a run: `balance`, the scratch `tester` (whose system capabilities ALICE
+/// holds) and a hostile module.
+struct World {
+	balance: ModuleId,
+	scratch: ModuleId,
+	hostile: ModuleId,
+	upgradable: CapId,
+	destroy: CapId,
+}
+
+impl World {
+	fn new() -> Self {
+		let endowments = ACCOUNTS.iter().zip(ENDOWED).map(|(a, e)| (holder(a), e)).collect();
+		let balance = deploy(
+			kernel_modules::BALANCE,
+			"balance",
+			BalanceInit { endowments, governance: None }.encode(),
+		);
+		let scratch = deploy_tester("scratch");
+		let init_caps = stats(scratch).init_caps;
+		for cap in &init_caps {
+			let code: u32 = query(&ALICE, scratch, tf::GIVE, (*cap, account(&ALICE)));
+			assert_eq!(code, 0, "the scratch module hands ALICE its system capabilities");
+		}
+		let system = |id: CapId| {
+			let record = Capabilities::<Test>::get(id).expect("exists");
+			SystemCap::decode(&mut &record.data[..]).expect("a system capability")
+		};
+		let (mut upgradable, mut destroy) = (None, None);
+		for id in init_caps {
+			match system(id) {
+				SystemCap::Upgradable(_) => upgradable = Some(id),
+				SystemCap::Destroy(_) => destroy = Some(id),
+				_ => {},
+			}
+		}
+		// Staged once, for every upgrade of the run (the code is larger than `MaxParamsLen`).
+		Kernel::upload_code(origin(&CHARLIE), bounded(kernel_modules::TESTER)).expect("staged");
+		let hostile = deploy(&hostile_code(), "hostile", Vec::new());
+		World {
+			balance,
+			scratch,
+			hostile,
+			upgradable: upgradable.expect("an upgradable capability"),
+			destroy: destroy.expect("a destroy capability"),
+		}
+	}
+
+	/// The kernel's holder for the model's holder index.
+	fn holder(&self, index: usize) -> Holder<AccountId32> {
+		if index == SCRATCH {
+			Holder::Module(self.scratch)
+		} else {
+			account(&ACCOUNTS[index])
+		}
+	}
+}
+
+/// A module whose `call` holds what it is passed and then fails: by the first letter of the
+/// function, it spins (`s`), traps (`t`) or writes a key and reverts (anything else).
+fn hostile_code() -> Vec<u8> {
+	wat(r#"(module
+		(import "kernel" "input" (func $input (param i32 i32) (result i32)))
+		(import "kernel" "storage_set" (func $set (param i32 i32 i32 i32) (result i32)))
+		(import "kernel" "return_value" (func $return (param i32 i32 i32)))
+		(memory (export "memory") 1)
+		(data (i32.const 2000) "kv")
+		(func (export "init"))
+		(func (export "call") (local $f i32)
+			(i32.store (i32.const 0) (i32.const 1024))
+			(drop (call $input (i32.const 8) (i32.const 0)))
+			(local.set $f (i32.load8_u (i32.const 9)))
+			(if (i32.eq (local.get $f) (i32.const 115)) (then (loop $l (br $l))))
+			(if (i32.eq (local.get $f) (i32.const 116)) (then unreachable))
+			(drop (call $set (i32.const 2000) (i32.const 1) (i32.const 2001) (i32.const 1)))
+			(call $return (i32.const 1) (i32.const 2000) (i32.const 2))))"#)
+}
+
 /// Runs `op` on the chain.
-fn apply(balance: ModuleId, model: &Model, op: &Op) -> DispatchResultWithPostInfo {
+fn apply(world: &World, model: &Model, op: &Op) -> DispatchResultWithPostInfo {
+	let balance = world.balance;
 	let who = |i: usize| &ACCOUNTS[i];
 	match *op {
 		Op::Request { who: i, whose, transferable, amount } => {
@@ -259,15 +420,54 @@ fn apply(balance: ModuleId, model: &Model, op: &Op) -> DispatchResultWithPostInf
 			let id = gone.get(pick % gone.len().max(1)).copied().unwrap_or(model.never_minted());
 			invoke(who(i), id, bf::SPLIT, 1u128.encode(), Vec::new())
 		},
+		Op::GiveToScratch { who: i, pick } => Kernel::transfer_capability(
+			origin(who(i)),
+			model.pick(pick),
+			Holder::Module(world.scratch),
+		)
+		.map(Into::into)
+		.map_err(Into::into),
+		Op::Hostile { who: i, kind, pass } => {
+			let function = ["spin", "trap", "write"][usize::from(kind % 3)];
+			let caps: Vec<CapRef> = pass.map(|pick| CapRef::Held(model.pick(pick))).into_iter().collect();
+			let limit = Weight::from_parts(2_000_000_000, 1024 * 1024);
+			Kernel::call(
+				origin(who(i)),
+				world.hostile,
+				bounded(function),
+				bounded(Vec::new()),
+				caps.try_into().expect("one capability at most"),
+				Default::default(),
+				limit,
+			)
+		},
+		Op::Deploy { who: i } => {
+			deploy_as(who(i), &hostile_code(), &format!("deployed{}", model.deployed), Vec::new())
+		},
+		Op::Upgrade { who: i } => {
+			let hash = crate::lifecycle::code_hash(kernel_modules::TESTER);
+			let params = UpgradeParams { code: CodeSource::Hash(hash.0), migrate_params: Vec::new() };
+			invoke(who(i), model.upgradable, "upgrade", params.encode(), Vec::new())
+		},
+		Op::Destroy { who: i } => {
+			let id = model.destroy.unwrap_or(model.never_minted());
+			let result = invoke(who(i), id, "destroy", Vec::new(), Vec::new());
+			// The idle time of the following blocks deletes what the module held and stored.
+			while crate::DeletionQueue::<Test>::iter().next().is_some() {
+				Kernel::on_idle(1, Weight::MAX);
+			}
+			result
+		},
 	}
 }
 
-/// The ids `CapabilityMinted` events announced since the events were last reset.
-fn minted_ids() -> Vec<CapId> {
+/// The ids of capabilities `creator` minted, as `CapabilityMinted` events announced them since
+/// the events were last reset.
+fn minted_ids(creator: Creator) -> Vec<CapId> {
 	kernel_events()
 		.into_iter()
 		.filter_map(|event| match event {
-			KernelEvent::CapabilityMinted { id, .. } => Some(id),
+			KernelEvent::CapabilityMinted { id, creator: c, .. } if c == creator => Some(id),
 			_ => None,
 		})
 		.collect()
@@ -285,7 +485,8 @@ fn kernel_caps(balance: ModuleId) -> BTreeMap<CapId, (Holder<AccountId32>, Balan
 }
 
 /// Every invariant, kernel and module against the model.
-fn check(balance: ModuleId, model: &Model) -> Result<(), TestCaseError> {
+fn check(world: &World, model: &Model) -> Result<(), TestCaseError> {
+	let balance = world.balance;
 	for (i, who) in ACCOUNTS.iter().enumerate() {
 		let held: Account = query(&CHARLIE, balance, bf::ACCOUNT, holder(who));
 		prop_assert_eq!(held, Account { free: model.free[i], locked: model.locked[i] });
@@ -305,16 +506,40 @@ fn check(balance: ModuleId, model: &Model) -> Result<(), TestCaseError> {
 	let expected: BTreeMap<_, _> = model
 		.caps
 		.iter()
-		.map(|(id, (holder, data))| (*id, (account(&ACCOUNTS[*holder]), *data)))
+		.map(|(id, (holder, data))| (*id, (world.holder(*holder), *data)))
 		.collect();
 	let recorded = kernel_caps(balance);
 	prop_assert_eq!(&recorded, &expected, "each capability, its one holder and its data");
-	// The accounts hold nothing but `balance`'s capabilities, so their index is the model's.
-	for (i, who) in ACCOUNTS.iter().enumerate() {
-		let indexed: BTreeSet<CapId> = caps_of(&account(who)).into_iter().collect();
-		let modelled: BTreeSet<CapId> =
-			model.caps.iter().filter(|(_, (h, _))| *h == i).map(|(id, _)| *id).collect();
-		prop_assert_eq!(indexed, modelled, "the holder index agrees");
+	// Each holder's index lists its `balance` capabilities, and ALICE also the scratch module's
+	// system capabilities.
+	for index in 0..=SCRATCH {
+		let mut modelled: BTreeSet<CapId> =
+			model.caps.iter().filter(|(_, (h, _))| *h == index).map(|(id, _)| *id).collect();
+		if index == 0 {
+			modelled.insert(model.upgradable);
+			modelled.extend(model.destroy);
+		}
+		let indexed: BTreeSet<CapId> = caps_of(&world.holder(index)).into_iter().collect();
+		prop_assert_eq!(indexed, modelled, "the holder index of {} agrees", index);
+	}
+	let scratch = Modules::<Test>::get(world.scratch);
+	prop_assert_eq!(scratch.as_ref().map(|info| info.version), model.scratch_alive.then_some(model.scratch_version));
+	if !model.scratch_alive {
+		prop_assert!(
+			ModuleStorage::new(world.scratch).code().is_none(),
+			"a destroyed module's storage is deleted"
+		);
+	}
+	// Deposits: each module's is what the rules say, and each deployer has exactly the sum of
+	// its modules' on hold.
+	let mut deposits = BTreeMap::new();
+	for (_, info) in Modules::<Test>::iter() {
+		prop_assert_eq!(info.deposit, KernelPallet::<Test>::deposit_for(&info));
+		*deposits.entry(info.deployer.clone()).or_insert(0) += info.deposit;
+	}
+	for who in &ACCOUNTS {
+		let held = Balances::balance_on_hold(&crate::HoldReason::ModuleDeposit.into(), who);
+		prop_assert_eq!(held, deposits.get(who).copied().unwrap_or(0), "a deployer holds its modules' deposits");
 	}
 	for (holder, id) in HeldBy::<Test>::iter_keys() {
 		let cap = Capabilities::<Test>::get(id);
@@ -327,17 +552,25 @@ fn check(balance: ModuleId, model: &Model) -> Result<(), TestCaseError> {
 }
 
 /// Runs one step and checks it against the model; returns the model after it.
-fn step(balance: ModuleId, model: Model, op: &Op) -> Result<Model, TestCaseError> {
+fn step(world: &World, model: Model, op: &Op) -> Result<Model, TestCaseError> {
+	let balance = world.balance;
 	frame_system::Pallet::<Test>::reset_events();
 	let expected = predict(&model, op);
-	let outcome = apply(balance, &model, op);
+	let outcome = apply(world, &model, op);
 	let Some(Expected { model: mut next, minted }) = expected else {
 		prop_assert!(outcome.is_err(), "{:?} should fail: only the holder's actions succeed", op);
-		check(balance, &model)?;
+		check(world, &model)?;
 		return Ok(model);
 	};
 	prop_assert!(outcome.is_ok(), "{:?} should succeed: {:?}", op, outcome);
-	let ids = minted_ids();
+	if let Op::Upgrade { .. } = op {
+		let fresh = minted_ids(Creator::System);
+		prop_assert_eq!(fresh.len(), 1, "an upgrade mints a fresh upgradable capability");
+		prop_assert!(fresh[0] > model.last_id.unwrap_or(0) && !model.gone.contains(&fresh[0]));
+		next.upgradable = fresh[0];
+		next.last_id = Some(fresh[0]);
+	}
+	let ids = minted_ids(Creator::Module(balance));
 	prop_assert_eq!(ids.len(), minted.len(), "{:?} mints {} capabilities", op, minted.len());
 	let recorded = kernel_caps(balance);
 	let mut data: Vec<BalanceCap> = Vec::new();
@@ -351,7 +584,7 @@ fn step(balance: ModuleId, model: Model, op: &Op) -> Result<Model, TestCaseError
 		data.push(cap);
 	}
 	prop_assert_eq!(data, minted, "the new capabilities stand for what the model says");
-	check(balance, &next)?;
+	check(world, &next)?;
 	Ok(next)
 }
 
@@ -364,7 +597,12 @@ fn op_actor(op: &Op) -> usize {
 		| Op::Pay { who, .. }
 		| Op::Give { who, .. }
 		| Op::Drop { who, .. }
-		| Op::InvokeGone { who, .. } => who,
+		| Op::InvokeGone { who, .. }
+		| Op::GiveToScratch { who, .. }
+		| Op::Hostile { who, .. }
+		| Op::Upgrade { who }
+		| Op::Destroy { who }
+		| Op::Deploy { who } => who,
 	}
 }
 
@@ -378,16 +616,11 @@ proptest! {
 	#[test]
 	fn capability_and_token_invariants_hold_after_every_step(ops in proptest::collection::vec(op(), 1..40)) {
 		new_test_ext().execute_with(|| {
-			let endowments = ACCOUNTS.iter().zip(ENDOWED).map(|(a, e)| (holder(a), e)).collect();
-			let balance = deploy(
-				kernel_modules::BALANCE,
-				"balance",
-				BalanceInit { endowments, governance: None }.encode(),
-			);
-			let mut model = Model::new();
-			check(balance, &model)?;
+			let world = World::new();
+			let mut model = Model::new(&world);
+			check(&world, &model)?;
 			for op in &ops {
-				model = step(balance, model, op)?;
+				model = step(&world, model, op)?;
 			}
 			Ok::<_, TestCaseError>(())
 		})?;

@@ -202,10 +202,7 @@ mod benchmarks {
 
 		#[block]
 		{
-			let (result, _) = crate::exec::run_top_level::<T, _>(Weight::MAX, |ctx, engine| {
-				call_module::<T>(ctx, engine, &caller, module, vec![])
-			});
-			result.expect("the loop runs");
+			run_call::<T>(&caller, module, vec![]).expect("the loop runs");
 		}
 	}
 
@@ -217,10 +214,7 @@ mod benchmarks {
 
 		#[block]
 		{
-			let (result, _) = crate::exec::run_top_level::<T, _>(Weight::MAX, |ctx, engine| {
-				call_module::<T>(ctx, engine, &caller, module, vec![])
-			});
-			result.expect("the calls run");
+			run_call::<T>(&caller, module, vec![]).expect("the calls run");
 		}
 	}
 
@@ -233,10 +227,7 @@ mod benchmarks {
 
 		#[block]
 		{
-			let (result, _) = crate::exec::run_top_level::<T, _>(Weight::MAX, |ctx, engine| {
-				call_module::<T>(ctx, engine, &caller, module, params)
-			});
-			result.expect("the input is read");
+			run_call::<T>(&caller, module, params).expect("the input is read");
 		}
 	}
 
@@ -249,10 +240,7 @@ mod benchmarks {
 
 		#[block]
 		{
-			let (result, _) = crate::exec::run_top_level::<T, _>(Weight::MAX, |ctx, engine| {
-				call_module::<T>(ctx, engine, &caller, module, vec![])
-			});
-			result.expect("the call runs");
+			run_call::<T>(&caller, module, vec![]).expect("the call runs");
 		}
 	}
 
@@ -266,10 +254,7 @@ mod benchmarks {
 
 		#[block]
 		{
-			let (result, _) = crate::exec::run_top_level::<T, _>(Weight::MAX, |ctx, engine| {
-				call_module::<T>(ctx, engine, &caller, module, vec![])
-			});
-			result.expect("the call runs");
+			run_call::<T>(&caller, module, vec![]).expect("the call runs");
 		}
 	}
 
@@ -285,10 +270,7 @@ mod benchmarks {
 
 		#[block]
 		{
-			let (result, _) = crate::exec::run_top_level::<T, _>(Weight::MAX, |ctx, engine| {
-				call_module::<T>(ctx, engine, &caller, module, vec![])
-			});
-			result.expect("the calls run");
+			run_call::<T>(&caller, module, vec![]).expect("the calls run");
 		}
 	}
 
@@ -301,10 +283,7 @@ mod benchmarks {
 
 		#[block]
 		{
-			let (result, _) = crate::exec::run_top_level::<T, _>(Weight::MAX, |ctx, engine| {
-				call_module::<T>(ctx, engine, &caller, module, vec![])
-			});
-			result.expect("the call runs");
+			run_call::<T>(&caller, module, vec![]).expect("the call runs");
 		}
 	}
 
@@ -348,7 +327,8 @@ mod benchmarks {
 	/// block's overlay over a key still in the database, so the node seeks the trie once more
 	/// per key. The slope prices the deletions `storage_next_key` is charged for (it includes
 	/// the clearing itself, which only overcharges).
-	#[benchmark]
+	// `skip_meta`: the storage comments would list every one of the `n` keys.
+	#[benchmark(skip_meta)]
 	fn next_key_deleted(n: Linear<0, 2_000>) {
 		let caller = funded_caller::<T>();
 		let module = install::<T>(&caller, &code::module(CallBody::Empty, 0));
@@ -463,7 +443,8 @@ mod benchmarks {
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
 }
 
-/// Deploys the real `balance` module (as `balance`) with `caller` holding a million tokens.
+/// Deploys the real `balance` module with `caller` holding a million tokens (under its own name:
+/// a chain's genesis may already have a `balance`).
 fn install_balance<T: Config>(caller: &T::AccountId) -> ModuleId {
 	let init = balance::BalanceInit {
 		endowments: vec![(Holder::Account(raw_account::<T>(caller)), 1_000_000)],
@@ -471,7 +452,7 @@ fn install_balance<T: Config>(caller: &T::AccountId) -> ModuleId {
 	};
 	let (result, _) = crate::exec::run_top_level::<T, _>(Weight::MAX, |ctx, sandbox| {
 		let valid = wasm::validate::<T>(kernel_modules::BALANCE).expect("balance is valid");
-		let name: ModuleName<T> = b"balance".to_vec().try_into().expect("short name");
+		let name: ModuleName<T> = b"bench-balance".to_vec().try_into().expect("short name");
 		let id =
 			lifecycle::create_module::<T>(caller.clone(), name, kernel_modules::BALANCE, valid)?;
 		ctx.init(sandbox, id, caller.clone(), init.encode(), vec![])?;
@@ -503,6 +484,18 @@ const VALID_POINT: [u8; 32] = [
 fn deleted_key(i: u32) -> [u8; 5] {
 	let [a, b, c, d] = i.to_be_bytes();
 	[b'k', a, b, c, d]
+}
+
+/// One top-level execution of [`call_module`], as the `#[block]` of the execution benchmarks.
+fn run_call<T: Config>(
+	caller: &T::AccountId,
+	module: ModuleId,
+	params: Vec<u8>,
+) -> Result<kernel_primitives::envelope::Output, crate::exec::ExecError> {
+	let (result, _) = crate::exec::run_top_level::<T, _>(Weight::MAX, |ctx, engine| {
+		call_module::<T>(ctx, engine, caller, module, params)
+	});
+	result
 }
 
 /// Calls `module`'s `call` entry with `params`, as a transaction would.

@@ -18,7 +18,9 @@
 //! failures are kept in `proptest-regressions/` and replayed first.
 
 use super::{balance::holder, *};
+use crate::{storage::ModuleStorage, Pallet as KernelPallet};
 use crate::{Capabilities, HeldBy};
+use frame_support::traits::Hooks;
 use kernel_primitives::{
 	system::{CodeSource, SystemCap, UpgradeParams},
 	CapRef, Creator,
@@ -26,8 +28,6 @@ use kernel_primitives::{
 use module_interfaces::balance::{
 	function as bf, Account, Balance, BalanceCap, BalanceInit, SlashArgs,
 };
-use crate::{storage::ModuleStorage, Pallet as KernelPallet};
-use frame_support::traits::Hooks;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -324,7 +324,6 @@ impl World {
 			match system(id) {
 				SystemCap::Upgradable(_) => upgradable = Some(id),
 				SystemCap::Destroy(_) => destroy = Some(id),
-				_ => {},
 			}
 		}
 		// Staged once, for every upgrade of the run (the code is larger than `MaxParamsLen`).
@@ -429,7 +428,8 @@ fn apply(world: &World, model: &Model, op: &Op) -> DispatchResultWithPostInfo {
 		.map_err(Into::into),
 		Op::Hostile { who: i, kind, pass } => {
 			let function = ["spin", "trap", "write"][usize::from(kind % 3)];
-			let caps: Vec<CapRef> = pass.map(|pick| CapRef::Held(model.pick(pick))).into_iter().collect();
+			let caps: Vec<CapRef> =
+				pass.map(|pick| CapRef::Held(model.pick(pick))).into_iter().collect();
 			let limit = Weight::from_parts(2_000_000_000, 1024 * 1024);
 			Kernel::call(
 				origin(who(i)),
@@ -446,7 +446,8 @@ fn apply(world: &World, model: &Model, op: &Op) -> DispatchResultWithPostInfo {
 		},
 		Op::Upgrade { who: i } => {
 			let hash = crate::lifecycle::code_hash(kernel_modules::TESTER);
-			let params = UpgradeParams { code: CodeSource::Hash(hash.0), migrate_params: Vec::new() };
+			let params =
+				UpgradeParams { code: CodeSource::Hash(hash.0), migrate_params: Vec::new() };
 			invoke(who(i), model.upgradable, "upgrade", params.encode(), Vec::new())
 		},
 		Op::Destroy { who: i } => {
@@ -523,7 +524,10 @@ fn check(world: &World, model: &Model) -> Result<(), TestCaseError> {
 		prop_assert_eq!(indexed, modelled, "the holder index of {} agrees", index);
 	}
 	let scratch = Modules::<Test>::get(world.scratch);
-	prop_assert_eq!(scratch.as_ref().map(|info| info.version), model.scratch_alive.then_some(model.scratch_version));
+	prop_assert_eq!(
+		scratch.as_ref().map(|info| info.version),
+		model.scratch_alive.then_some(model.scratch_version)
+	);
 	if !model.scratch_alive {
 		prop_assert!(
 			ModuleStorage::new(world.scratch).code().is_none(),
@@ -539,7 +543,11 @@ fn check(world: &World, model: &Model) -> Result<(), TestCaseError> {
 	}
 	for who in &ACCOUNTS {
 		let held = Balances::balance_on_hold(&crate::HoldReason::ModuleDeposit.into(), who);
-		prop_assert_eq!(held, deposits.get(who).copied().unwrap_or(0), "a deployer holds its modules' deposits");
+		prop_assert_eq!(
+			held,
+			deposits.get(who).copied().unwrap_or(0),
+			"a deployer holds its modules' deposits"
+		);
 	}
 	for (holder, id) in HeldBy::<Test>::iter_keys() {
 		let cap = Capabilities::<Test>::get(id);

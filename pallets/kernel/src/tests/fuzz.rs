@@ -10,10 +10,6 @@ use crate::{storage::ModuleStorage, wasm};
 use codec::Decode;
 use proptest::prelude::*;
 
-fn cases() -> u32 {
-	std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(32)
-}
-
 /// A module that hands fuzz bytes to a host function. The bytes are read from its state key
 /// `f` (the test writes them there): `[selector][ptr: u32][len: u32][data…]`. The selector's
 /// low four bits pick the host function; with its high bit set the raw `ptr` and `len` are
@@ -126,7 +122,7 @@ fn mutated_code() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-	#![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+	#![proptest_config(ProptestConfig { cases: proptest_cases(), ..ProptestConfig::default() })]
 
 	#[test]
 	fn arbitrary_bytes_are_refused_as_code_without_panicking(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {

@@ -78,15 +78,7 @@ fn scanner() -> Vec<u8> {
 /// counts `RocksDbWeight`, so the clearing writes the benchmark includes are not taken off the
 /// deletion rate here as they are in a runtime, and a deletion costs more than a real one.
 fn call_generously(module: ModuleId, function: &str) -> DispatchResultWithPostInfo {
-	Kernel::call(
-		origin(&ALICE),
-		module,
-		bounded(function),
-		bounded(Vec::new()),
-		Default::default(),
-		Default::default(),
-		Weight::from_parts(2_000_000_000_000, 8 * 1024 * 1024),
-	)
+	call_with_limit(module, function, Weight::from_parts(2_000_000_000_000, 8 * 1024 * 1024))
 }
 
 /// The execution weight a successful call charged, without the dispatchable's base.
@@ -193,15 +185,7 @@ fn getter() -> Vec<u8> {
 }
 
 fn call_with_proof_budget(module: ModuleId, proof_size: u64) -> DispatchResultWithPostInfo {
-	Kernel::call(
-		origin(&ALICE),
-		module,
-		bounded("get"),
-		bounded(Vec::new()),
-		Default::default(),
-		Default::default(),
-		Weight::from_parts(LIMIT.ref_time(), proof_size),
-	)
+	call_with_limit(module, "get", Weight::from_parts(LIMIT.ref_time(), proof_size))
 }
 
 #[test]

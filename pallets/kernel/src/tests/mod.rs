@@ -64,6 +64,28 @@ pub fn state_root() -> H256 {
 	H256::from_slice(&sp_io::storage::root(polkadot_sdk::sp_runtime::StateVersion::V1))
 }
 
+/// The number of proptest cases: `PROPTEST_CASES`, 32 by default (CI).
+pub fn proptest_cases() -> u32 {
+	std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(32)
+}
+
+/// Calls `function` of `module` as ALICE with no parameters and a budget of `limit`.
+pub fn call_with_limit(
+	module: ModuleId,
+	function: &str,
+	limit: Weight,
+) -> DispatchResultWithPostInfo {
+	Kernel::call(
+		origin(&ALICE),
+		module,
+		bounded(function),
+		bounded(Vec::new()),
+		Default::default(),
+		Default::default(),
+		limit,
+	)
+}
+
 /// Compiles WebAssembly text.
 pub fn wat(source: &str) -> Vec<u8> {
 	wat::parse_str(source).expect("valid WAT")

@@ -614,12 +614,8 @@ fn op_actor(op: &Op) -> usize {
 	}
 }
 
-fn cases() -> u32 {
-	std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(32)
-}
-
 proptest! {
-	#![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+	#![proptest_config(ProptestConfig { cases: proptest_cases(), ..ProptestConfig::default() })]
 
 	#[test]
 	fn capability_and_token_invariants_hold_after_every_step(ops in proptest::collection::vec(op(), 1..40)) {

@@ -61,6 +61,17 @@ fn sealing(cli: &Cli, chain_type: ChainType) -> Sealing {
 	}
 }
 
+/// The transaction pool of an instantly sealed chain: the single-state pool. Such a chain has no
+/// forks for the fork-aware pool to track, and under instant sealing the fork-aware pool of
+/// stable2609 loses transactions that arrive while blocks are sealed one after another (seen
+/// as nonces that never advance with an empty pool; see polkadot-sdk#9323). `--pool-type` is
+/// therefore ignored there; its limits apply.
+fn single_state_pool(cli: &Cli) -> sc_service::config::TransactionPoolOptions {
+	let mut params = cli.run.pool_config.clone();
+	params.pool_type = sc_cli::TransactionPoolType::SingleState;
+	params.transaction_pool(true)
+}
+
 /// Parses the command line and runs it.
 pub fn run() -> sc_cli::Result<()> {
 	let cli = Cli::from_args();
@@ -138,8 +149,11 @@ pub fn run() -> sc_cli::Result<()> {
 		},
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
-			runner.run_node_until_exit(|config| async move {
+			runner.run_node_until_exit(|mut config| async move {
 				let sealing = sealing(&cli, config.chain_spec.chain_type());
+				if matches!(sealing, Sealing::Instant { .. }) {
+					config.transaction_pool = single_state_pool(&cli);
+				}
 				let engine = cli.engine.clone();
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => {

@@ -9,7 +9,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as k from 'kernel-cli';
-import { withDevNode, moduleWasm, eventually } from '../lib/nodes.js';
+import { withDevNode, moduleWasm, eventually } from './lib/nodes.js';
 
 const ACCOUNTS = Number(process.env.SOAK_ACCOUNTS ?? 20);
 const PER_ACCOUNT = Number(process.env.SOAK_TXS ?? 100);

@@ -37,6 +37,12 @@ pub const ALLOW_REENTRY_EXPORT: &str = "allow_reentry";
 /// the data is reported to the caller as an error.
 pub const RETURN_FLAG_REVERT: u32 = 1;
 
+/// The `flags` bit of `return_value` that marks a revert as a panic: `data` is the panic
+/// message (UTF-8), and the frame counts as trapped (`CalleeTrapped` to its caller,
+/// `ModulePanicked` to a user). Set together with [`RETURN_FLAG_REVERT`], so that a kernel
+/// that does not know this bit still undoes the frame.
+pub const RETURN_FLAG_PANIC: u32 = 2;
+
 /// The largest output of any entry point a kernel may allow: the SDK's buffers for nested call
 /// results have this size, and the kernel's `MaxOutputLen` must not exceed it.
 pub const MAX_OUTPUT_BUFFER: u32 = 64 * 1024;

@@ -210,3 +210,17 @@ test('the command-line client prints for people unless told --json, with progres
   assert.equal(forced.status, 1);
   assert.match(forced.stderr, /failed on chain: kernel\.ModuleReverted/);
 });
+
+test('a panicking module is named with its message before submitting, and its trap kind on chain', async () => {
+  const cli = path.join(root, 'modules', 'cli', 'bin', 'kernel.js');
+  const { module } = await k.deploy(api, alice, { code: moduleWasm('tester'), name: 'panicker' });
+  const refused = spawnSync('node', [cli, '--url', node.url, 'call', 'panicker', 'panic'], { encoding: 'utf8' });
+  assert.equal(refused.status, 1);
+  assert.match(
+    refused.stderr,
+    new RegExp(`nothing was submitted: kernel\\.ModulePanicked; failed frames: panicker \\(#${module}\\): kernel\\.ModulePanicked \\(the tester panicked on purpose\\)`),
+  );
+  const forced = spawnSync('node', [cli, '--url', node.url, '--no-preflight', 'call', 'panicker', 'panic'], { encoding: 'utf8' });
+  assert.equal(forced.status, 1);
+  assert.match(forced.stderr, /failed on chain: kernel\.ModulePanicked/);
+});

@@ -299,6 +299,7 @@ bytesOptions(
     if (!calls[kind]) throw new Error('kind must be call, invoke, drop or deploy');
     const report = await k.dryRun(api, pair.address, await calls[kind](), weightLimit() ?? null);
     if (opts.decode && report.ok) report.decoded = k.decode(api, opts.decode, report.output).toHuman();
+    if (!report.ok) report.reason = k.failureReason(report);
     return report;
   }),
 );

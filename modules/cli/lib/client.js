@@ -455,13 +455,30 @@ export class DryRunFailed extends Error {
   }
 }
 
-/** Why a failed dry run failed: the kernel's error, and the module's revert data as text when it is text. */
+/** Bytes (hex) as text when they are printable text, else as hex; `''` for none. */
+function textOrHex(hex) {
+  if (!hex || hex === '0x') return '';
+  const printable = hexToU8a(hex).every((b) => b >= 0x20 || b === 0x0a || b === 0x09);
+  return printable ? hexToString(hex) : hex;
+}
+
+/** One failed frame of a dry run: which module, its error, its revert data or panic message. */
+function frameText({ module, name, error, data }) {
+  const who = name ? `${name} (#${module})` : `module #${module}`;
+  const why = textOrHex(data);
+  return `${who}: ${error.section}.${error.name}${why ? ` (${why})` : ''}`;
+}
+
+/**
+ * Why a failed dry run failed: the kernel's error, the module's revert data as text when it is
+ * text, and the frames that failed on the way, the first (innermost) first.
+ */
 export function failureReason(report) {
   const error = `${report.error.section}.${report.error.name}`;
-  if (!report.revertData) return error;
-  const bytes = hexToU8a(report.revertData);
-  const printable = bytes.every((b) => b >= 0x20 || b === 0x0a || b === 0x09);
-  return `${error}: ${printable ? hexToString(report.revertData) : report.revertData}`;
+  const revert = textOrHex(report.revertData);
+  const reason = revert ? `${error}: ${revert}` : error;
+  const frames = report.failedFrames ?? [];
+  return frames.length ? `${reason}; failed frames: ${frames.map(frameText).join(', then ')}` : reason;
 }
 
 /**
@@ -484,6 +501,14 @@ export async function dryRun(api, origin, dryRunCall, weightLimit = null) {
     caps: result.result.isOk ? result.result.asOk.caps.map((c) => c.toBigInt()) : [],
     error: result.result.isErr ? describeError(api, result.result.asErr) : undefined,
     revertData: result.revertData.isSome ? result.revertData.unwrap().toHex() : undefined,
+    failedFrames: await Promise.all(
+      result.failedFrames.map(async (frame) => ({
+        module: frame.module.toNumber(),
+        name: (await moduleInfo(api, frame.module.toNumber()))?.name,
+        error: describeError(api, frame.error),
+        data: frame.data.toHex(),
+      })),
+    ),
     weightRequired: result.weightRequired.toJSON(),
     fuelUsed: result.fuelUsed.toBigInt(),
     events: json.events,

@@ -24,6 +24,11 @@ pub mod function {
 	pub const INVOKE: &str = "invoke";
 	/// [`CallArgs`]: calls a module and reports the [`Outcome`].
 	pub const CALL: &str = "call";
+	/// `Vec<CallArgs>`: makes each call in turn, going on when one fails; returns the
+	/// `Vec<Outcome>`.
+	pub const CALL_EACH: &str = "call_each";
+	/// `Vec<u8>`: reverts with these bytes as its revert data.
+	pub const REVERT_WITH: &str = "revert_with";
 	/// [`CallArgs`]: calls a module and fails if the call fails.
 	pub const CALL_OR_FAIL: &str = "call_or_fail";
 	/// `CapId`: drops a held capability; returns the return code (`u32`).
@@ -43,6 +48,8 @@ pub mod function {
 	pub const SET_THEN_FAIL: &str = "set_then_fail";
 	/// `(Vec<u8>, Vec<u8>)`: writes a storage value, then traps.
 	pub const SET_THEN_TRAP: &str = "set_then_trap";
+	/// Panics with [`PANIC_MESSAGE`](super::PANIC_MESSAGE).
+	pub const PANIC: &str = "panic";
 	/// Loops forever.
 	pub const SPIN: &str = "spin";
 	/// `u32` pages: tries `memory.grow`; returns the result (`i32`, -1 on failure) and the
@@ -85,6 +92,8 @@ pub const STICKY: &[u8] = b"sticky";
 pub const SPIN_ON_DROP: &[u8] = b"spin on drop";
 /// Request data `tester` rejects.
 pub const REJECT: &[u8] = b"reject";
+/// The message of [`function::PANIC`]'s panic.
+pub const PANIC_MESSAGE: &str = "the tester panicked on purpose";
 /// Migration parameters that make `migrate` fail.
 pub const FAIL_MIGRATION: &[u8] = b"fail";
 

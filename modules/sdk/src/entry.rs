@@ -8,7 +8,7 @@ use crate::{cap::Cap, env, host, AccountId, CapId, Error, Holder, Result, Versio
 use alloc::{string::String, vec::Vec};
 use codec::{Decode, Encode};
 use kernel_primitives::{
-	abi::RETURN_FLAG_REVERT,
+	abi::{RETURN_FLAG_PANIC, RETURN_FLAG_REVERT},
 	envelope as raw,
 	offchain::{HttpRequest, HttpResponse},
 };
@@ -268,6 +268,14 @@ pub fn finish(output: Output) -> ! {
 pub fn revert(data: &[u8]) -> ! {
 	// SAFETY: the pointer and length describe `data`; the host does not return.
 	unsafe { host::return_value(RETURN_FLAG_REVERT, data.as_ptr() as u32, data.len() as u32) };
+	unreachable_after_return()
+}
+
+/// Ends the frame as panicked with `message`: as [`revert`], but the kernel reports a trap.
+pub(crate) fn panic(message: &[u8]) -> ! {
+	let flags = RETURN_FLAG_REVERT | RETURN_FLAG_PANIC;
+	// SAFETY: the pointer and length describe `message`; the host does not return.
+	unsafe { host::return_value(flags, message.as_ptr() as u32, message.len() as u32) };
 	unreachable_after_return()
 }
 

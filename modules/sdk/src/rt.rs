@@ -5,8 +5,13 @@
 #[global_allocator]
 static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
 
-/// A panic reverts the frame: every effect is undone and the caller sees this message.
+/// A panic ends the frame as trapped: every effect is undone, a calling module sees
+/// `CalleeTrapped` and a user `ModulePanicked`, with the message in the dry run.
+///
+/// Only a literal message (`panic!("...")`, `unreachable!("...")`) is passed on: formatting
+/// one with arguments would link `core::fmt` into every module.
 #[panic_handler]
-fn panic(_info: &core::panic::PanicInfo) -> ! {
-	crate::entry::revert(b"module panicked")
+fn panic(info: &core::panic::PanicInfo) -> ! {
+	let message = info.message().as_str().unwrap_or("module panicked");
+	crate::entry::panic(message.as_bytes())
 }

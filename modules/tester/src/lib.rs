@@ -60,6 +60,16 @@ impl Module for Tester {
 				let result = call_with(args);
 				Ok(Output::value(&outcome(result)))
 			},
+			f::CALL_EACH => {
+				let calls: Vec<CallArgs> = call.args()?;
+				let outcomes: Vec<Outcome> =
+					calls.into_iter().map(|args| outcome(call_with(args))).collect();
+				Ok(Output::value(&outcomes))
+			},
+			f::REVERT_WITH => {
+				let data: Vec<u8> = call.args()?;
+				kernel_sdk::entry::revert(&data)
+			},
 			f::CALL_OR_FAIL => {
 				let reply = call_with(call.args()?)?;
 				keep(reply.caps.iter().map(Cap::id).collect());
@@ -107,6 +117,7 @@ impl Module for Tester {
 				DATA.insert(&key, &value);
 				core::arch::wasm32::unreachable()
 			},
+			f::PANIC => panic!("the tester panicked on purpose"),
 			f::SPIN => loop {
 				core::hint::spin_loop();
 			},

@@ -67,6 +67,8 @@ pub enum ExecError {
 	CallDepthExceeded,
 	/// The module reverted with this data.
 	Reverted(Vec<u8>),
+	/// The module panicked with this message (SDK modules report their panics so).
+	Panicked(Vec<u8>),
 	/// The module trapped.
 	Trapped(Trap),
 	/// Fuel (ref time) ran out.
@@ -98,8 +100,8 @@ pub enum ExecError {
 /// Why a module trapped.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Trap {
-	/// A Wasm trap: `unreachable`, division by zero, out-of-bounds access, stack overflow...
-	Wasm,
+	/// A trap of the Wasm code itself.
+	Wasm(WasmTrap),
 	/// A host function was given a pointer or length outside the module's memory.
 	MemoryAccess,
 	/// A storage key was empty or over `MaxKeyLen`.
@@ -126,6 +128,50 @@ pub enum Trap {
 	ReadOnly,
 }
 
+/// Which trap the Wasm code raised, as far as a user can act on the difference.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum WasmTrap {
+	/// An `unreachable` instruction.
+	Unreachable,
+	/// A load or store outside the module's linear memory.
+	MemoryOutOfBounds,
+	/// The Wasm call stack overflowed (deep recursion).
+	StackOverflow,
+	/// An integer division or remainder by zero.
+	DivisionByZero,
+	/// An integer division that overflows (`i32::MIN / -1`).
+	IntegerOverflow,
+	/// Anything else: a table access out of bounds, an indirect call to a null or mistyped
+	/// function, a memory or table that may not grow.
+	Other,
+}
+
+/// A frame that failed during an execution: which module, and why.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct FailedFrame {
+	/// The module whose frame failed.
+	pub module: ModuleId,
+	/// Why, with revert data or a panic message cut to [`FAILED_FRAME_DATA_LEN`] bytes.
+	pub error: ExecError,
+}
+
+/// How many failed frames an execution remembers: the last ones, which explain its outcome.
+pub const MAX_FAILED_FRAMES: usize = 8;
+/// How much of a failed frame's revert data or panic message is remembered.
+pub const FAILED_FRAME_DATA_LEN: usize = 256;
+
+impl FailedFrame {
+	fn new(module: ModuleId, error: &ExecError) -> Self {
+		let cut = |data: &[u8]| data[..data.len().min(FAILED_FRAME_DATA_LEN)].to_vec();
+		let error = match error {
+			ExecError::Reverted(data) => ExecError::Reverted(cut(data)),
+			ExecError::Panicked(message) => ExecError::Panicked(cut(message)),
+			other => other.clone(),
+		};
+		Self { module, error }
+	}
+}
+
 impl core::fmt::Display for ExecError {
 	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
 		write!(f, "{self:?}")
@@ -147,7 +193,9 @@ impl ExecError {
 				ReturnCode::CallDepthExceeded
 			},
 			ExecError::Reverted(_) => ReturnCode::CalleeReverted,
-			ExecError::Trapped(_) | ExecError::InsufficientDeposit => ReturnCode::CalleeTrapped,
+			ExecError::Trapped(_) | ExecError::Panicked(_) | ExecError::InsufficientDeposit => {
+				ReturnCode::CalleeTrapped
+			},
 			ExecError::OutOfFuel | ExecError::OutOfProofSize => ReturnCode::CalleeOutOfFuel,
 			ExecError::InvalidSystemCall
 			| ExecError::CodeRejected(_)
@@ -161,13 +209,16 @@ impl ExecError {
 	}
 }
 
-/// What a top-level execution used.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+/// What a top-level execution used, and which of its frames failed.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct Usage {
 	/// Fuel burnt (Wasm instructions and host function charges).
 	pub fuel: u64,
 	/// Weight of that fuel plus the proof size charged.
 	pub weight: Weight,
+	/// The last [`MAX_FAILED_FRAMES`] frames that failed, in the order they failed (a callee
+	/// before its caller), whether or not their callers went on.
+	pub failed_frames: Vec<FailedFrame>,
 }
 
 /// State shared by all frames of one top-level execution.
@@ -194,6 +245,8 @@ pub struct ExecContext<T: Config> {
 	/// Whether this is an off-chain execution on an engine: state is read-only and the
 	/// off-chain host functions are available.
 	pub(crate) offchain: bool,
+	/// The last frames that failed, for the dry run to explain a failure.
+	failed_frames: Vec<FailedFrame>,
 	_config: PhantomData<T>,
 }
 
@@ -209,6 +262,7 @@ impl<T: Config> Default for ExecContext<T> {
 			rate: FuelRate::default(),
 			block_number: 0,
 			offchain: false,
+			failed_frames: Vec::new(),
 			_config: PhantomData,
 		}
 	}
@@ -589,7 +643,7 @@ impl<T: Config> ExecContext<T> {
 		*self = ctx;
 		self.stack.pop();
 
-		let output = result?;
+		let output = result.inspect_err(|error| self.record_failure(module, error))?;
 		self.charge_moves(output.caps.len())?;
 		match caller {
 			Some(receiver) => {
@@ -599,6 +653,13 @@ impl<T: Config> ExecContext<T> {
 			None => return Err(ExecError::Trapped(Trap::NoReceiver)),
 		}
 		Ok(output)
+	}
+
+	fn record_failure(&mut self, module: ModuleId, error: &ExecError) {
+		if self.failed_frames.len() == MAX_FAILED_FRAMES {
+			self.failed_frames.remove(0);
+		}
+		self.failed_frames.push(FailedFrame::new(module, error));
 	}
 
 	/// Validates a module's code again under the current [`wasm::VALIDATOR_VERSION`] (its code
@@ -747,7 +808,7 @@ fn run_in_mode<T: Config, R>(
 	let fuel = fuel_limit.saturating_sub(ctx.fuel);
 	let proof = limit.proof_size().saturating_sub(ctx.proof_size_left);
 	let weight = Weight::from_parts(ctx.rate.ref_time_of(fuel), proof).min(limit);
-	(result, Usage { fuel, weight })
+	(result, Usage { fuel, weight, failed_frames: ctx.failed_frames })
 }
 
 impl<T: Config> From<ExecError> for Error<T> {
@@ -763,6 +824,7 @@ impl<T: Config> From<ExecError> for Error<T> {
 			ExecError::ReentryDenied => Error::ReentryDenied,
 			ExecError::CallDepthExceeded | ExecError::TransactionLimit => Error::CallDepthExceeded,
 			ExecError::Reverted(_) => Error::ModuleReverted,
+			ExecError::Panicked(_) => Error::ModulePanicked,
 			ExecError::OutOfFuel => Error::OutOfFuel,
 			ExecError::OutOfProofSize => Error::OutOfProofSize,
 			ExecError::InvalidSystemCall => Error::InvalidSystemCall,
@@ -775,7 +837,12 @@ impl<T: Config> From<ExecError> for Error<T> {
 			ExecError::InvalidRequestIndex => Error::InvalidRequestIndex,
 			ExecError::IdsExhausted => Error::IdsExhausted,
 			ExecError::Trapped(trap) => match trap {
-				Trap::Wasm | Trap::Instantiation => Error::ModuleTrapped,
+				Trap::Wasm(WasmTrap::Unreachable) => Error::ModuleUnreachable,
+				Trap::Wasm(WasmTrap::MemoryOutOfBounds) => Error::ModuleMemoryOutOfBounds,
+				Trap::Wasm(WasmTrap::StackOverflow) => Error::ModuleStackOverflow,
+				Trap::Wasm(WasmTrap::DivisionByZero) => Error::ModuleDivisionByZero,
+				Trap::Wasm(WasmTrap::IntegerOverflow) => Error::ModuleIntegerOverflow,
+				Trap::Wasm(WasmTrap::Other) | Trap::Instantiation => Error::ModuleTrapped,
 				Trap::MemoryAccess => Error::MemoryAccessOutOfBounds,
 				Trap::InvalidKey => Error::InvalidKey,
 				Trap::ValueTooLarge => Error::ValueTooLarge,

@@ -347,7 +347,9 @@ pub mod pallet {
 		CallDepthExceeded,
 		/// The module reverted.
 		ModuleReverted,
-		/// The module trapped.
+		/// The module trapped: a Wasm trap without a more specific error below (a table access
+		/// out of bounds, an indirect call to a null or mistyped function), or code that could
+		/// not be instantiated.
 		ModuleTrapped,
 		/// The weight limit's fuel ran out.
 		OutOfFuel,
@@ -393,6 +395,18 @@ pub mod pallet {
 		NotAnEngineAccount,
 		/// The account is not a registered engine.
 		NotAnEngine,
+		/// The module panicked; the dry run's `failed_frames` holds the message.
+		ModulePanicked,
+		/// The module reached an `unreachable` instruction.
+		ModuleUnreachable,
+		/// The module loaded or stored outside its own linear memory.
+		ModuleMemoryOutOfBounds,
+		/// The module overflowed the Wasm call stack (recursion too deep).
+		ModuleStackOverflow,
+		/// The module divided an integer by zero.
+		ModuleDivisionByZero,
+		/// The module divided `i32::MIN` or `i64::MIN` by `-1`.
+		ModuleIntegerOverflow,
 	}
 
 	/// Modules deployed at genesis, in order (so ids are 0, 1, ...).

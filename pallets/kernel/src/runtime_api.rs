@@ -2,7 +2,7 @@
 //! clients and the node.
 
 use crate::{
-	exec::{ExecError, Usage},
+	exec::{ExecError, FailedFrame, Usage},
 	types::{BalanceOf, CapabilityOf, HolderOf},
 	CapRefs, Capabilities, Config, Error, Event, ModuleNames, Modules, Pallet, Params, Requests,
 };
@@ -98,6 +98,9 @@ pub struct DryRunResult<AccountId, Event> {
 	pub result: Result<Output, DispatchError>,
 	/// The module's revert data, if a module reverted.
 	pub revert_data: Option<Vec<u8>>,
+	/// The last frames that failed, in the order they failed (a callee before its caller),
+	/// including those whose callers went on: which module failed first, and why.
+	pub failed_frames: Vec<FrameFailure>,
 	/// The weight the transaction would be charged (base plus execution).
 	pub weight_required: Weight,
 	/// Fuel burnt by execution.
@@ -106,6 +109,27 @@ pub struct DryRunResult<AccountId, Event> {
 	pub events: Vec<Event>,
 	/// The capability movements among those events.
 	pub capability_flow: CapabilityFlow<AccountId>,
+}
+
+/// A frame that failed during a dry run.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct FrameFailure {
+	/// The module whose frame failed.
+	pub module: ModuleId,
+	/// The kernel's error for it (`ModuleReverted`, `ModulePanicked`, `ModuleUnreachable`...).
+	pub error: DispatchError,
+	/// Its revert data or panic message, cut to the first 256 bytes; empty for other errors.
+	pub data: Vec<u8>,
+}
+
+impl FrameFailure {
+	fn of<T: Config>(failed: FailedFrame) -> Self {
+		let data = match &failed.error {
+			ExecError::Reverted(data) | ExecError::Panicked(data) => data.clone(),
+			_ => Vec::new(),
+		};
+		Self { module: failed.module, error: Error::<T>::from(failed.error).into(), data }
+	}
 }
 
 /// What clients see of a module.
@@ -137,6 +161,9 @@ pub struct ModuleSummary<AccountId, Balance> {
 
 sp_api::decl_runtime_apis! {
 	/// Read access and dry runs for the capability kernel.
+	///
+	/// Version 2: `DryRunResult` reports `failed_frames`.
+	#[api_version(2)]
 	pub trait KernelApi<AccountId, Balance, Event> where
 		AccountId: Codec,
 		Balance: Codec,
@@ -236,6 +263,7 @@ impl<T: Config> Pallet<T> {
 		DryRunResult {
 			result: result.map_err(|e| Error::<T>::from(e).into()),
 			revert_data,
+			failed_frames: usage.failed_frames.into_iter().map(FrameFailure::of::<T>).collect(),
 			weight_required: base.saturating_add(usage.weight),
 			fuel_used: usage.fuel,
 			events,

@@ -80,7 +80,7 @@ fn a_memory_bomb_traps_without_effect() {
 			"bomb",
 			Vec::new(),
 		);
-		assert_fails!(call(&ALICE, bomb, "boom", ()), Error::<Test>::ModuleTrapped);
+		assert_fails!(call(&ALICE, bomb, "boom", ()), Error::<Test>::ModuleUnreachable);
 	});
 }
 

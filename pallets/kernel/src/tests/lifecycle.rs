@@ -89,7 +89,7 @@ fn a_failed_migration_leaves_code_version_and_storage_untouched() {
 			(func (export "migrate") unreachable))"#);
 		assert_fails!(
 			invoke(&ALICE, upgradable, "upgrade", inline_upgrade(&trapping, b""), Vec::new()),
-			Error::<Test>::ModuleTrapped
+			Error::<Test>::ModuleUnreachable
 		);
 		assert_eq!(Modules::<Test>::get(tester).unwrap(), info_before);
 		assert_eq!(

@@ -22,7 +22,13 @@ fn failures() -> Vec<(&'static str, Error<Test>, ReturnCode)> {
 		("garbage_output", Error::InvalidOutput, ReturnCode::CalleeTrapped),
 		("memory_out_of_bounds", Error::MemoryAccessOutOfBounds, ReturnCode::CalleeTrapped),
 		("caps_too_many", Error::TooManyCapabilities, ReturnCode::TooManyCapabilities),
-		("unreachable", Error::ModuleTrapped, ReturnCode::CalleeTrapped),
+		("unreachable", Error::ModuleUnreachable, ReturnCode::CalleeTrapped),
+		("load_out_of_bounds", Error::ModuleMemoryOutOfBounds, ReturnCode::CalleeTrapped),
+		("division_by_zero", Error::ModuleDivisionByZero, ReturnCode::CalleeTrapped),
+		("Overflowing_division", Error::ModuleIntegerOverflow, ReturnCode::CalleeTrapped),
+		("Stack_overflow", Error::ModuleStackOverflow, ReturnCode::CalleeTrapped),
+		("table_call_to_null", Error::ModuleTrapped, ReturnCode::CalleeTrapped),
+		("panic", Error::ModulePanicked, ReturnCode::CalleeTrapped),
 		("revert", Error::ModuleReverted, ReturnCode::CalleeReverted),
 		("spin", Error::OutOfFuel, ReturnCode::CalleeOutOfFuel),
 	]
@@ -38,14 +44,18 @@ fn misbehaver() -> Vec<u8> {
 		(import "kernel" "storage_get" (func $get (param i32 i32 i32 i32) (result i32)))
 		(import "kernel" "storage_set" (func $set (param i32 i32 i32 i32) (result i32)))
 		(import "kernel" "hash_blake2_256" (func $hash (param i32 i32 i32)))
+		(type $unit (func))
 		(memory (export "memory") 1)
+		(table 1 funcref)
 		(data (i32.const 2000) "w1")
+		(data (i32.const 2500) "out of cheese")
 		(data (i32.const 2100) "\ff\ff\ff")
 		;; Output {{ data: [], caps: 17 ids }}: compact(17) = 0x44, then 17 × 8 zero bytes.
 		(data (i32.const 2200) "\00\44")
 		;; Output {{ data: [], caps: [0] }}.
 		(data (i32.const 2400) "\00\04")
 		(func (export "init"))
+		(func $recurse (call $recurse))
 		(func (export "on_block")
 			(call $return (i32.const 0) (i32.const 2400) (i32.const 10)))
 		(func (export "call") (local $f i32)
@@ -74,6 +84,23 @@ fn misbehaver() -> Vec<u8> {
 				(then (call $return (i32.const 0) (i32.const 2200) (i32.const 138))))
 			;; u: unreachable
 			(if (i32.eq (local.get $f) (i32.const 117)) (then unreachable))
+			;; l: a load outside the module's memory
+			(if (i32.eq (local.get $f) (i32.const 108))
+				(then (drop (i32.load (i32.const 0x7ffffff0)))))
+			;; d: 1 / (f - 100), a division by zero
+			(if (i32.eq (local.get $f) (i32.const 100))
+				(then (drop (i32.div_u (i32.const 1) (i32.sub (local.get $f) (i32.const 100))))))
+			;; O: i32::MIN / -1
+			(if (i32.eq (local.get $f) (i32.const 79))
+				(then (drop (i32.div_s (i32.const 0x80000000) (i32.sub (i32.const 78) (local.get $f))))))
+			;; S: unbounded recursion
+			(if (i32.eq (local.get $f) (i32.const 83)) (then (call $recurse)))
+			;; t: an indirect call through an empty table slot
+			(if (i32.eq (local.get $f) (i32.const 116))
+				(then (call_indirect (type $unit) (i32.const 0))))
+			;; p: a panic with a message (what the SDK's panic handler does)
+			(if (i32.eq (local.get $f) (i32.const 112))
+				(then (call $return (i32.const 3) (i32.const 2500) (i32.const 13))))
 			;; r: revert with "no"
 			(if (i32.eq (local.get $f) (i32.const 114))
 				(then (call $return (i32.const 1) (i32.const 2000) (i32.const 2))))

@@ -7,7 +7,7 @@
 use super::limits::FrameLimits;
 use crate::{
 	capability, engine,
-	exec::{ExecContext, ExecError, FrameSpec, Trap},
+	exec::{ExecContext, ExecError, FrameSpec, Trap, WasmTrap},
 	meter,
 	storage::ModuleStorage,
 	types::{HolderOf, UsageDelta},
@@ -16,7 +16,7 @@ use crate::{
 use alloc::{vec, vec::Vec};
 use codec::{Decode, DecodeAll, Encode};
 use kernel_primitives::{
-	abi::{self, ReturnCode, RETURN_FLAG_REVERT},
+	abi::{self, ReturnCode, RETURN_FLAG_PANIC, RETURN_FLAG_REVERT},
 	envelope::{CallInput, Output},
 	offchain::{EngineCall, EngineInfo, HttpFetch},
 	CapId, Creator, Holder, ModuleId, Version,
@@ -38,6 +38,8 @@ pub(crate) enum Exit {
 	Return(Output),
 	/// Revert with this data.
 	Revert(Vec<u8>),
+	/// A panic with this message.
+	Panic(Vec<u8>),
 }
 
 /// The wasmi host error the kernel raises to stop a frame.
@@ -115,7 +117,7 @@ impl<T: Config> HostState<T> {
 	}
 
 	pub(crate) fn ctx(&mut self) -> HostResult<&mut ExecContext<T>> {
-		self.ctx.as_mut().ok_or_else(|| trap(Trap::Wasm))
+		self.ctx.as_mut().ok_or_else(|| trap(Trap::Wasm(WasmTrap::Other)))
 	}
 
 	fn me(&self) -> HolderOf<T> {
@@ -241,7 +243,7 @@ fn nested<T: Config, R>(
 ) -> HostResult<R> {
 	let engine = caller.engine().clone();
 	let available = caller.get_fuel()?;
-	let mut ctx = caller.data_mut().ctx.take().ok_or_else(|| trap(Trap::Wasm))?;
+	let mut ctx = caller.data_mut().ctx.take().ok_or_else(|| trap(Trap::Wasm(WasmTrap::Other)))?;
 	ctx.fuel = available;
 	let result = ctx.with_fuel_limit(fuel_limit, |ctx| f(ctx, &engine));
 	let left = ctx.fuel;
@@ -316,7 +318,9 @@ fn return_value<T: Config>(
 		return Err(trap(Trap::OutputTooLarge));
 	}
 	let data = read(&mut caller, data_ptr, data_len)?;
-	let exit = if flags & RETURN_FLAG_REVERT != 0 {
+	let exit = if flags & RETURN_FLAG_PANIC != 0 {
+		Exit::Panic(data)
+	} else if flags & RETURN_FLAG_REVERT != 0 {
 		Exit::Revert(data)
 	} else {
 		let output = Output::decode_all(&mut &data[..]).map_err(|_| trap(Trap::InvalidOutput))?;

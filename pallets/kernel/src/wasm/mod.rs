@@ -6,7 +6,7 @@ mod limits;
 pub mod synth;
 
 use crate::{
-	exec::{ExecContext, ExecError, FrameSpec, Trap},
+	exec::{ExecContext, ExecError, FrameSpec, Trap, WasmTrap},
 	storage::ModuleStorage,
 	Config, Error,
 };
@@ -254,15 +254,20 @@ fn classify(result: Result<(), wasmi::Error>, exit: Option<Exit>) -> Result<Outp
 		return match (trap, exit) {
 			(HostTrap::Exit, Some(Exit::Return(output))) => Ok(output),
 			(HostTrap::Exit, Some(Exit::Revert(data))) => Err(ExecError::Reverted(data)),
-			(HostTrap::Exit, None) => Err(ExecError::Trapped(Trap::Wasm)),
+			(HostTrap::Exit, Some(Exit::Panic(message))) => Err(ExecError::Panicked(message)),
+			(HostTrap::Exit, None) => Err(ExecError::Trapped(Trap::Wasm(WasmTrap::Other))),
 			(HostTrap::Fail(error), _) => Err(error.clone()),
 		};
 	}
-	match error.as_trap_code() {
-		Some(TrapCode::OutOfFuel) => Err(ExecError::OutOfFuel),
-		_ => {
-			log::debug!(target: crate::LOG_TARGET, "module trapped: {error}");
-			Err(ExecError::Trapped(Trap::Wasm))
-		},
-	}
+	let kind = match error.as_trap_code() {
+		Some(TrapCode::OutOfFuel) => return Err(ExecError::OutOfFuel),
+		Some(TrapCode::UnreachableCodeReached) => WasmTrap::Unreachable,
+		Some(TrapCode::MemoryOutOfBounds) => WasmTrap::MemoryOutOfBounds,
+		Some(TrapCode::StackOverflow) => WasmTrap::StackOverflow,
+		Some(TrapCode::IntegerDivisionByZero) => WasmTrap::DivisionByZero,
+		Some(TrapCode::IntegerOverflow) => WasmTrap::IntegerOverflow,
+		_ => WasmTrap::Other,
+	};
+	log::debug!(target: crate::LOG_TARGET, "module trapped: {error}");
+	Err(ExecError::Trapped(Trap::Wasm(kind)))
 }

@@ -203,6 +203,7 @@ where
 			frame_system::CheckGenesis::<Runtime>::new(),
 			frame_system::CheckEra::<Runtime>::from(Era::mortal(period, current_block)),
 			frame_system::CheckNonce::<Runtime>::from(nonce),
+			pallet_kernel::ReportFailures::<Runtime>::new(),
 			frame_system::CheckWeight::<Runtime>::new(),
 			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
 		);

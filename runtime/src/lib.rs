@@ -15,6 +15,8 @@ extern crate alloc;
 mod apis;
 mod configs;
 pub mod genesis;
+#[cfg(test)]
+mod tests;
 
 use alloc::{borrow::Cow, vec::Vec};
 use polkadot_sdk::{
@@ -154,6 +156,8 @@ pub type TxExtension = (
 	frame_system::CheckGenesis<Runtime>,
 	frame_system::CheckEra<Runtime>,
 	frame_system::CheckNonce<Runtime>,
+	// Before the weight and fee extensions, so that what it does not use is refunded.
+	pallet_kernel::ReportFailures<Runtime>,
 	frame_system::CheckWeight<Runtime>,
 	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
 );

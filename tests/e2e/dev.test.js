@@ -222,5 +222,8 @@ test('a panicking module is named with its message before submitting, and its tr
   );
   const forced = spawnSync('node', [cli, '--url', node.url, '--no-preflight', 'call', 'panicker', 'panic'], { encoding: 'utf8' });
   assert.equal(forced.status, 1);
-  assert.match(forced.stderr, /failed on chain: kernel\.ModulePanicked/);
+  assert.match(
+    forced.stderr,
+    new RegExp(`failed on chain: kernel\\.ModulePanicked: .*; failed frames: panicker \\(#${module}\\): kernel\\.ModulePanicked \\(the tester panicked on purpose\\)`),
+  );
 });

@@ -86,7 +86,13 @@ export async function connect(url = 'ws://127.0.0.1:9944', { timeoutMs = 10_000 
   const provider = new WsProvider(url, 1_000);
   let lastError;
   provider.on('error', (error) => { lastError = error; });
-  const api = new ApiPromise({ provider, types: moduleTypes, noInitWarn: true });
+  const api = new ApiPromise({
+    provider,
+    types: moduleTypes,
+    // The kernel's extension signs nothing extra (see `pallet_kernel::ReportFailures`).
+    signedExtensions: { KernelReportFailures: { extrinsic: {}, payload: {} } },
+    noInitWarn: true,
+  });
   let timer;
   const deadline = new Promise((_, reject) => {
     timer = setTimeout(() => reject(new Error('timed out')), timeoutMs);
@@ -203,14 +209,31 @@ export function describeError(api, dispatchError) {
   return { section: 'system', name: dispatchError.type, docs: dispatchError.toString() };
 }
 
-/** The error thrown when a transaction fails on chain. */
+/**
+ * The error thrown when a transaction fails on chain, with the frames that failed on the way
+ * when the kernel reported them (`kernel.ExecutionFailed`).
+ */
 export class DispatchFailed extends Error {
-  constructor(error, events) {
-    super(`${error.section}.${error.name}: ${error.docs}`);
+  constructor(error, events, failedFrames = []) {
+    const frames = failedFrames.length ? `; failed frames: ${failedFrames.map(frameText).join(', then ')}` : '';
+    super(`${error.section}.${error.name}: ${error.docs}${frames}`);
     this.section = error.section;
     this.errorName = error.name;
     this.events = events;
+    this.failedFrames = failedFrames;
   }
+}
+
+/** Failed frames as the kernel reports them, for people: module ids with names, errors, data. */
+async function describeFrames(api, frames) {
+  return Promise.all(
+    frames.map(async (frame) => ({
+      module: frame.module.toNumber(),
+      name: (await moduleInfo(api, frame.module.toNumber()))?.name,
+      error: describeError(api, frame.error),
+      data: frame.data.toHex(),
+    })),
+  );
 }
 
 let progress = () => {};
@@ -265,7 +288,10 @@ export function submit(api, pair, tx) {
       unsubscribe();
       const records = events.map(({ event }) => event);
       if (dispatchError) {
-        reject(new DispatchFailed(describeError(api, dispatchError), records));
+        const reported = records.find((e) => api.events.kernel.ExecutionFailed?.is(e));
+        describeFrames(api, reported ? reported.data.failedFrames : [])
+          .then((frames) => reject(new DispatchFailed(describeError(api, dispatchError), records, frames)))
+          .catch(reject);
         return;
       }
       const returned = records.find((e) => api.events.kernel.Returned.is(e));
@@ -501,14 +527,7 @@ export async function dryRun(api, origin, dryRunCall, weightLimit = null) {
     caps: result.result.isOk ? result.result.asOk.caps.map((c) => c.toBigInt()) : [],
     error: result.result.isErr ? describeError(api, result.result.asErr) : undefined,
     revertData: result.revertData.isSome ? result.revertData.unwrap().toHex() : undefined,
-    failedFrames: await Promise.all(
-      result.failedFrames.map(async (frame) => ({
-        module: frame.module.toNumber(),
-        name: (await moduleInfo(api, frame.module.toNumber()))?.name,
-        error: describeError(api, frame.error),
-        data: frame.data.toHex(),
-      })),
-    ),
+    failedFrames: await describeFrames(api, result.failedFrames),
     weightRequired: result.weightRequired.toJSON(),
     fuelUsed: result.fuelUsed.toBigInt(),
     events: json.events,

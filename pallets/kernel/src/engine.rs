@@ -272,6 +272,7 @@ fn mark_ran(module: ModuleId, marker: RunMarker) {
 fn failure_text(error: ExecError) -> Vec<u8> {
 	match error {
 		ExecError::Reverted(data) => data,
+		ExecError::Panicked(message) => [&b"panicked: "[..], &message].concat(),
 		other => format!("{other:?}").into_bytes(),
 	}
 }

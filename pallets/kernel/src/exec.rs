@@ -245,7 +245,7 @@ pub struct ExecContext<T: Config> {
 	/// Whether this is an off-chain execution on an engine: state is read-only and the
 	/// off-chain host functions are available.
 	pub(crate) offchain: bool,
-	/// The last frames that failed, for the dry run to explain a failure.
+	/// The last frames that failed, for the dry run and the `ExecutionFailed` event.
 	failed_frames: Vec<FailedFrame>,
 	_config: PhantomData<T>,
 }

@@ -38,6 +38,7 @@ extern crate alloc;
 pub mod capability;
 pub mod engine;
 pub mod exec;
+pub mod failure;
 pub mod lifecycle;
 pub mod meter;
 pub mod runtime_api;
@@ -54,6 +55,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
+pub use failure::{FrameFailure, ReportFailures};
 pub use kernel_primitives as primitives;
 pub use pallet::*;
 pub use types::*;
@@ -271,6 +273,10 @@ pub mod pallet {
 		},
 		/// A transaction's call, invocation or deploy returned.
 		Returned { who: T::AccountId, output: BoundedVec<u8, T::MaxOutputLen>, caps: Vec<CapId> },
+		/// The transaction's execution failed (its error is in `ExtrinsicFailed`); these are the
+		/// last frames that failed, a callee before its caller, with their messages. Emitted
+		/// by the [`ReportFailures`] transaction extension.
+		ExecutionFailed { failed_frames: Vec<FrameFailure> },
 		/// A capability was minted.
 		CapabilityMinted { id: CapId, creator: Creator, holder: HolderOf<T>, parent: Option<CapId> },
 		/// A capability changed hands.
@@ -395,7 +401,8 @@ pub mod pallet {
 		NotAnEngineAccount,
 		/// The account is not a registered engine.
 		NotAnEngine,
-		/// The module panicked; the dry run's `failed_frames` holds the message.
+		/// The module panicked; the message is in the dry run's `failed_frames` and in the
+		/// transaction's `ExecutionFailed` event.
 		ModulePanicked,
 		/// The module reached an `unreachable` instruction.
 		ModuleUnreachable,
@@ -752,10 +759,13 @@ pub mod pallet {
 					});
 					Ok(post_info)
 				},
-				Err(error) => Err(DispatchErrorWithPostInfo {
-					post_info,
-					error: Error::<T>::from(error).into(),
-				}),
+				Err(error) => {
+					failure::note_failure::<T>(usage.failed_frames);
+					Err(DispatchErrorWithPostInfo {
+						post_info,
+						error: Error::<T>::from(error).into(),
+					})
+				},
 			}
 		}
 

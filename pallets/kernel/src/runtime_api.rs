@@ -2,7 +2,8 @@
 //! clients and the node.
 
 use crate::{
-	exec::{ExecError, FailedFrame, Usage},
+	exec::{ExecError, Usage},
+	failure::FrameFailure,
 	types::{BalanceOf, CapabilityOf, HolderOf},
 	CapRefs, Capabilities, Config, Error, Event, ModuleNames, Modules, Pallet, Params, Requests,
 };
@@ -109,27 +110,6 @@ pub struct DryRunResult<AccountId, Event> {
 	pub events: Vec<Event>,
 	/// The capability movements among those events.
 	pub capability_flow: CapabilityFlow<AccountId>,
-}
-
-/// A frame that failed during a dry run.
-#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
-pub struct FrameFailure {
-	/// The module whose frame failed.
-	pub module: ModuleId,
-	/// The kernel's error for it (`ModuleReverted`, `ModulePanicked`, `ModuleUnreachable`...).
-	pub error: DispatchError,
-	/// Its revert data or panic message, cut to the first 256 bytes; empty for other errors.
-	pub data: Vec<u8>,
-}
-
-impl FrameFailure {
-	fn of<T: Config>(failed: FailedFrame) -> Self {
-		let data = match &failed.error {
-			ExecError::Reverted(data) | ExecError::Panicked(data) => data.clone(),
-			_ => Vec::new(),
-		};
-		Self { module: failed.module, error: Error::<T>::from(failed.error).into(), data }
-	}
 }
 
 /// What clients see of a module.

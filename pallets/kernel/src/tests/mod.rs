@@ -5,6 +5,7 @@ mod balance;
 mod capabilities;
 mod engine;
 mod execution;
+mod failures;
 mod fuzz;
 mod governance;
 mod lifecycle;

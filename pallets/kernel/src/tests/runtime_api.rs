@@ -1,11 +1,7 @@
 //! The runtime API: dry runs, listings, module summaries.
 
 use super::*;
-use crate::{
-	assert_fails,
-	exec::{FAILED_FRAME_DATA_LEN, MAX_FAILED_FRAMES},
-	runtime_api::{DryRunCall, FrameFailure},
-};
+use crate::runtime_api::DryRunCall;
 use frame_support::storage::{with_transaction, TransactionOutcome};
 use kernel_primitives::abi::Entry;
 use polkadot_sdk::sp_runtime::DispatchError;
@@ -69,105 +65,6 @@ fn a_failing_dry_run_reports_the_error_and_revert_data() {
 		assert_eq!(result.result, Err(crate::Error::<Test>::ModuleReverted.into()));
 		assert_eq!(result.revert_data, Some(b"deliberate failure".to_vec()));
 		assert!(result.events.is_empty());
-	});
-}
-
-fn dry_run_call(module: ModuleId, function: &str, params: Vec<u8>) -> DryRunResultOf {
-	discarded(|| {
-		Kernel::dry_run(
-			ALICE,
-			DryRunCall::Call {
-				module,
-				function: function.into(),
-				params,
-				caps: Vec::new(),
-				requests: Vec::new(),
-			},
-			Some(LIMIT),
-		)
-	})
-}
-
-type DryRunResultOf = crate::runtime_api::DryRunResult<AccountId32, KernelEvent<Test>>;
-
-fn failure(module: ModuleId, error: crate::Error<Test>, data: &[u8]) -> FrameFailure {
-	FrameFailure { module, error: error.into(), data: data.to_vec() }
-}
-
-#[test]
-fn a_panic_in_an_sdk_module_is_reported_with_its_message_and_module() {
-	new_test_ext().execute_with(|| {
-		let tester = deploy_tester("t");
-		let result = dry_run_call(tester, tf::PANIC, Vec::new());
-		assert_eq!(result.result, Err(crate::Error::<Test>::ModulePanicked.into()));
-		assert_eq!(result.revert_data, None, "a panic is no revert");
-		assert_eq!(
-			result.failed_frames,
-			vec![failure(
-				tester,
-				crate::Error::ModulePanicked,
-				module_interfaces::tester::PANIC_MESSAGE.as_bytes()
-			)]
-		);
-		assert_fails!(call(&ALICE, tester, tf::PANIC, ()), crate::Error::<Test>::ModulePanicked);
-	});
-}
-
-#[test]
-fn the_dry_run_names_the_nested_module_that_failed_first() {
-	new_test_ext().execute_with(|| {
-		let caller = deploy_tester("caller");
-		let callee = deploy_tester("callee");
-		let args = |function: &str| module_interfaces::tester::CallArgs {
-			module: callee,
-			function: function.into(),
-			..Default::default()
-		};
-		let message = module_interfaces::tester::PANIC_MESSAGE.as_bytes();
-
-		// The caller goes on after the callee panicked: the dry run still says who failed.
-		let went_on = dry_run_call(caller, tf::CALL, args(tf::PANIC).encode());
-		assert!(went_on.result.is_ok());
-		assert_eq!(
-			went_on.failed_frames,
-			vec![failure(callee, crate::Error::ModulePanicked, message)]
-		);
-
-		// The caller fails because the callee did: both, the callee first.
-		let both = dry_run_call(caller, tf::CALL_OR_FAIL, args(tf::PANIC).encode());
-		assert_eq!(both.result, Err(crate::Error::<Test>::ModuleReverted.into()));
-		let failed: Vec<(ModuleId, DispatchError)> =
-			both.failed_frames.iter().map(|f| (f.module, f.error)).collect();
-		assert_eq!(
-			failed,
-			vec![
-				(callee, crate::Error::<Test>::ModulePanicked.into()),
-				(caller, crate::Error::<Test>::ModuleReverted.into()),
-			]
-		);
-		assert_eq!(Some(&both.failed_frames[1].data), both.revert_data.as_ref());
-	});
-}
-
-#[test]
-fn a_dry_run_remembers_only_the_last_failed_frames_and_cuts_their_data() {
-	new_test_ext().execute_with(|| {
-		let caller = deploy_tester("caller");
-		let callee = deploy_tester("callee");
-		let calls = (0..MAX_FAILED_FRAMES + 3)
-			.map(|_| module_interfaces::tester::CallArgs {
-				module: callee,
-				function: tf::REVERT_WITH.into(),
-				params: vec![7u8; FAILED_FRAME_DATA_LEN * 2].encode(),
-				..Default::default()
-			})
-			.collect::<Vec<_>>();
-		let result = dry_run_call(caller, tf::CALL_EACH, calls.encode());
-		assert!(result.result.is_ok());
-		assert_eq!(result.failed_frames.len(), MAX_FAILED_FRAMES);
-		for frame in &result.failed_frames {
-			assert_eq!(frame.data, vec![7u8; FAILED_FRAME_DATA_LEN]);
-		}
 	});
 }
 

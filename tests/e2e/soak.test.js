@@ -1,7 +1,9 @@
 // Load with nothing lost: a few thousand kernel transactions from many accounts, some failing
 // and some hostile, sent at once to a dev node. Every transaction the pool accepted must be
 // included exactly once, each must end as its kind says, and the `balance` module's books must
-// match a model of the transfers and still add up to its total issuance.
+// match a model of the transfers and still add up to its total issuance, and every module's
+// deposit must be what the rules say for its code and state, held by its deployer; every
+// capability has the one holder the holder index names.
 //
 // Bounded (SOAK_ACCOUNTS × SOAK_TXS transactions, default 20 × 100) and loopback only; it
 // prints transactions per second and per block (see docs/performance.md).
@@ -168,6 +170,30 @@ test('thousands of kernel transactions, some failing and hostile: each included 
   const issuance = (await k.query(api, alice.address, { module: 'balance', fn: 'total_issuance', type: 'u128' })).toBigInt();
   const held = books.reduce((sum, entry) => sum + entry.free + entry.locked, 0n);
   assert.equal(held, issuance, 'every token is held by someone');
+
+  // Deposits: each module holds what the rules say for its code and state, and each deployer's
+  // hold is the sum over the modules it deployed.
+  const perByte = api.consts.kernel.depositPerByte.toBigInt();
+  const perItem = api.consts.kernel.depositPerItem.toBigInt();
+  const owed = new Map();
+  for (const module of await k.modules(api)) {
+    const rule = perByte * BigInt(module.codeLen + module.storageBytes) + perItem * BigInt(module.storageItems + 1);
+    assert.equal(BigInt(module.deposit), rule, `${module.name}'s deposit`);
+    owed.set(module.deployer, (owed.get(module.deployer) ?? 0n) + rule);
+  }
+  for (const [deployer, sum] of owed) {
+    const holds = (await api.query.balances.holds(deployer)).toJSON();
+    const held = holds.filter(({ id }) => id.kernel === 'ModuleDeposit').reduce((all, { amount }) => all + BigInt(amount), 0n);
+    assert.equal(held, sum, `${deployer} holds the deposits of its modules`);
+  }
+
+  // Capabilities: each has exactly one holder, and the holder index says the same.
+  const records = await api.query.kernel.capabilities.entries();
+  const index = await api.query.kernel.heldBy.entries();
+  const fromRecords = records.map(([key, cap]) => `${cap.unwrap().holder.toHex()}/${key.args[0].toString()}`).sort();
+  const fromIndex = index.map(([key]) => `${key.args[0].toHex()}/${key.args[1].toString()}`).sort();
+  assert.ok(fromRecords.length > 0);
+  assert.deepEqual(fromIndex, fromRecords, 'every capability is held by its one holder, as the index says');
 
   const seconds = (finished - started) / 1000;
   console.log(

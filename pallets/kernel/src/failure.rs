@@ -40,7 +40,7 @@ pub struct FrameFailure {
 
 impl FrameFailure {
 	/// The report of a failed frame.
-	pub fn of<T: Config>(failed: FailedFrame) -> Self {
+	pub(crate) fn of<T: Config>(failed: FailedFrame) -> Self {
 		let data = match &failed.error {
 			ExecError::Reverted(data) | ExecError::Panicked(data) => data.clone(),
 			_ => Vec::new(),
@@ -136,6 +136,17 @@ where
 	)
 }
 
+/// What the extension reserves for `call`: one event, of at most `MAX_FAILED_FRAMES` frames of a
+/// few hundred bytes (an append to `Events` and the event count), for the calls that execute
+/// modules; nothing for the others, which have nothing to report.
+fn reserved<T: Config>(executes: bool) -> Weight {
+	if executes {
+		T::DbWeight::get().reads_writes(1, 2)
+	} else {
+		Weight::zero()
+	}
+}
+
 impl<T: Config + Send + Sync> TransactionExtension<CallOf<T>> for ReportFailures<T>
 where
 	CallOf<T>: Dispatchable<Info = DispatchInfo> + IsSubType<crate::Call<T>>,
@@ -146,14 +157,8 @@ where
 	/// Whether the call executes modules (and so may have something to report).
 	type Pre = bool;
 
-	/// One event, of at most `MAX_FAILED_FRAMES` frames of a few hundred bytes: an append to
-	/// `Events` and the event count, for the calls that execute modules.
 	fn weight(&self, call: &CallOf<T>) -> Weight {
-		if executes::<T>(call) {
-			T::DbWeight::get().reads_writes(1, 2)
-		} else {
-			Weight::zero()
-		}
+		reserved::<T>(executes::<T>(call))
 	}
 
 	fn prepare(
@@ -176,14 +181,14 @@ where
 		_len: usize,
 		result: &DispatchResult,
 	) -> Result<Weight, TransactionValidityError> {
-		let reserved =
-			if executes { T::DbWeight::get().reads_writes(1, 2) } else { Weight::zero() };
 		let failed_frames = take_note();
 		if result.is_err() && !failed_frames.is_empty() {
 			Pallet::<T>::deposit_event(Event::ExecutionFailed { failed_frames });
+			// The reservation was used: nothing is unspent.
 			return Ok(Weight::zero());
 		}
-		Ok(reserved)
+		// Nothing reported: all that was reserved is unspent.
+		Ok(reserved::<T>(executes))
 	}
 
 	polkadot_sdk::sp_runtime::impl_tx_ext_default!(CallOf<T>; validate);

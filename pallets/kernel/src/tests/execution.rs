@@ -9,31 +9,14 @@ fn call_args(module: ModuleId, function: &str, params: impl Encode) -> CallArgs 
 	CallArgs { module, function: function.into(), params: params.encode(), ..Default::default() }
 }
 
-fn call_limited(
-	who: &AccountId32,
-	module: ModuleId,
-	function: &str,
-	limit: Weight,
-) -> DispatchResultWithPostInfo {
-	Kernel::call(
-		origin(who),
-		module,
-		bounded(function),
-		bounded(Vec::new()),
-		Default::default(),
-		Default::default(),
-		limit,
-	)
-}
-
 #[test]
 fn an_infinite_loop_runs_out_of_fuel_and_pays_for_it() {
 	new_test_ext().execute_with(|| {
 		let tester = deploy_tester("t");
 		let limit = small_limit();
-		assert_fails!(call_limited(&ALICE, tester, tf::SPIN, limit), Error::<Test>::OutOfFuel);
+		assert_fails!(call_with_limit(tester, tf::SPIN, limit), Error::<Test>::OutOfFuel);
 
-		let error = call_limited(&ALICE, tester, tf::SPIN, limit).unwrap_err();
+		let error = call_with_limit(tester, tf::SPIN, limit).unwrap_err();
 		let charged = error.post_info.actual_weight.expect("actual weight reported");
 		let base = <() as WeightInfo>::call();
 		assert!(charged.ref_time() >= base.ref_time() + limit.ref_time() * 99 / 100);

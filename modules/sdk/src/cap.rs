@@ -186,6 +186,10 @@ fn envelope(function: &str, params: &impl Encode, caps: Vec<Cap>) -> Vec<u8> {
 
 /// Runs a nested call with a buffer large enough for any output the kernel allows, and decodes
 /// the reply or the callee's revert data.
+///
+/// The buffer is shrunk to the output before anything else is allocated: the SDK's allocator
+/// then takes the unused capacity back, so a frame's nested calls cost the memory of their
+/// outputs, not of [`MAX_OUTPUT_BUFFER`] each.
 fn nested(f: impl FnOnce(u32, u32) -> u32) -> core::result::Result<Reply, CallError> {
 	let mut buffer: Vec<u8> = Vec::with_capacity(MAX_OUTPUT_BUFFER as usize);
 	let mut len = MAX_OUTPUT_BUFFER;
@@ -193,6 +197,7 @@ fn nested(f: impl FnOnce(u32, u32) -> u32) -> core::result::Result<Reply, CallEr
 	let code = ReturnCode::from_u32(raw).unwrap_or(ReturnCode::NotAllowed);
 	// SAFETY: the kernel wrote `len` (at most the capacity) bytes, or reported 0.
 	unsafe { buffer.set_len((len as usize).min(buffer.capacity())) };
+	buffer.shrink_to_fit();
 	match code {
 		ReturnCode::Success => {
 			let output = RawOutput::decode(&mut &buffer[..])

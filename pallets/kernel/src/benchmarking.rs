@@ -492,8 +492,8 @@ fn run_call<T: Config>(
 	module: ModuleId,
 	params: Vec<u8>,
 ) -> Result<kernel_primitives::envelope::Output, crate::exec::ExecError> {
-	let (result, _) = crate::exec::run_top_level::<T, _>(Weight::MAX, |ctx, engine| {
-		call_module::<T>(ctx, engine, caller, module, params)
+	let (result, _) = crate::exec::run_top_level::<T, _>(Weight::MAX, |ctx, sandbox| {
+		call_module::<T>(ctx, sandbox, caller, module, params)
 	});
 	result
 }
@@ -501,11 +501,11 @@ fn run_call<T: Config>(
 /// Calls `module`'s `call` entry with `params`, as a transaction would.
 fn call_module<T: Config>(
 	ctx: &mut ExecContext<T>,
-	engine: &wasmi::Engine,
+	sandbox: &wasm::Sandbox<T>,
 	caller: &T::AccountId,
 	module: ModuleId,
 	params: alloc::vec::Vec<u8>,
 ) -> Result<kernel_primitives::envelope::Output, crate::exec::ExecError> {
 	let input = kernel_primitives::envelope::CallInput { function: vec![], params, caps: vec![] };
-	ctx.call(engine, Holder::Account(caller.clone()), module, input)
+	ctx.call(sandbox, Holder::Account(caller.clone()), module, input)
 }

@@ -285,8 +285,8 @@ static UNFUNDED_WARNED: AtomicBool = AtomicBool::new(false);
 fn run<T: Config>(module: ModuleId, entry: Entry, input: Vec<u8>) -> Result<Vec<u8>, ExecError> {
 	UNFUNDED_WARNED.store(false, Ordering::Relaxed);
 	let (result, _) =
-		run_top_level_offchain::<T, _>(T::OffchainFrameWeight::get(), |ctx, engine| {
-			ctx.offchain_entry(engine, module, entry, input)
+		run_top_level_offchain::<T, _>(T::OffchainFrameWeight::get(), |ctx, sandbox| {
+			ctx.offchain_entry(sandbox, module, entry, input)
 		});
 	result.map(|output| output.data)
 }

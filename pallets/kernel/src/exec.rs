@@ -15,7 +15,7 @@ use crate::{
 	meter::{self, FuelRate},
 	storage::ModuleStorage,
 	types::{apply_delta, CapData, HolderOf, ModuleInfoOf, UsageDelta},
-	wasm::{self, CodeError},
+	wasm::{self, CodeError, Sandbox},
 	BalanceOf, Config, Error, Event, HoldReason, Modules, Pallet,
 };
 use alloc::{
@@ -384,7 +384,7 @@ impl<T: Config> ExecContext<T> {
 	/// A public call of `module`'s function by `caller`, passing `input.caps`.
 	pub fn call(
 		&mut self,
-		engine: &wasmi::Engine,
+		sandbox: &Sandbox<T>,
 		caller: HolderOf<T>,
 		module: ModuleId,
 		input: CallInput,
@@ -402,14 +402,14 @@ impl<T: Config> ExecContext<T> {
 				input: input.encode(),
 				parent_cap: None,
 			};
-			ctx.run_frame(engine, spec)
+			ctx.run_frame(sandbox, spec)
 		})
 	}
 
 	/// `invoker` invokes (and so consumes) capability `cap` with `call`.
 	pub fn invoke(
 		&mut self,
-		engine: &wasmi::Engine,
+		sandbox: &Sandbox<T>,
 		invoker: HolderOf<T>,
 		cap: CapId,
 		call: CallInput,
@@ -424,7 +424,7 @@ impl<T: Config> ExecContext<T> {
 					let data = SystemCap::decode_all(&mut &record.data[..])
 						.map_err(|_| ExecError::InvalidSystemCall)?;
 					return crate::lifecycle::invoke_system::<T>(
-						ctx, engine, &invoker, cap, data, call,
+						ctx, sandbox, &invoker, cap, data, call,
 					);
 				},
 				Creator::Module(module) => module,
@@ -446,7 +446,7 @@ impl<T: Config> ExecContext<T> {
 				input: input.encode(),
 				parent_cap: Some(cap),
 			};
-			ctx.run_frame(engine, spec)
+			ctx.run_frame(sandbox, spec)
 		})
 	}
 
@@ -454,7 +454,7 @@ impl<T: Config> ExecContext<T> {
 	/// exports it. If `on_drop` fails the capability is not dropped.
 	pub fn drop_capability(
 		&mut self,
-		engine: &wasmi::Engine,
+		sandbox: &Sandbox<T>,
 		holder: HolderOf<T>,
 		cap: CapId,
 	) -> Result<(), ExecError> {
@@ -483,14 +483,14 @@ impl<T: Config> ExecContext<T> {
 				input: input.encode(),
 				parent_cap: Some(cap),
 			};
-			ctx.run_frame(engine, spec).map(|_| ())
+			ctx.run_frame(sandbox, spec).map(|_| ())
 		})
 	}
 
 	/// Asks `module` to grant `signer` a capability with `data`; returns the new capability.
 	pub fn request(
 		&mut self,
-		engine: &wasmi::Engine,
+		sandbox: &Sandbox<T>,
 		signer: T::AccountId,
 		module: ModuleId,
 		data: CapData<T>,
@@ -510,7 +510,7 @@ impl<T: Config> ExecContext<T> {
 				input: input.encode(),
 				parent_cap: None,
 			};
-			let output = ctx.run_frame(engine, spec)?;
+			let output = ctx.run_frame(sandbox, spec)?;
 			let data: CapData<T> =
 				output.data.try_into().map_err(|_| ExecError::Trapped(Trap::CapDataTooLarge))?;
 			capability::mint::<T>(holder, Creator::Module(module), data, version, None)
@@ -520,7 +520,7 @@ impl<T: Config> ExecContext<T> {
 	/// Runs a freshly stored module's `init` with its system capabilities and `caps`.
 	pub fn init(
 		&mut self,
-		engine: &wasmi::Engine,
+		sandbox: &Sandbox<T>,
 		module: ModuleId,
 		deployer: T::AccountId,
 		params: Vec<u8>,
@@ -543,14 +543,14 @@ impl<T: Config> ExecContext<T> {
 				input: input.encode(),
 				parent_cap: None,
 			};
-			ctx.run_frame(engine, spec)
+			ctx.run_frame(sandbox, spec)
 		})
 	}
 
 	/// Runs `module`'s `migrate` after an upgrade from `from_version`.
 	pub fn migrate(
 		&mut self,
-		engine: &wasmi::Engine,
+		sandbox: &Sandbox<T>,
 		module: ModuleId,
 		from_version: u32,
 		params: Vec<u8>,
@@ -569,25 +569,25 @@ impl<T: Config> ExecContext<T> {
 				input: input.encode(),
 				parent_cap: None,
 			};
-			ctx.run_frame(engine, spec).map(|_| ())
+			ctx.run_frame(sandbox, spec).map(|_| ())
 		})
 	}
 
 	/// Runs an off-chain entry point (`on_state_change`, `on_http_request`) of `module`.
 	pub fn offchain_entry(
 		&mut self,
-		engine: &wasmi::Engine,
+		sandbox: &Sandbox<T>,
 		module: ModuleId,
 		entry: Entry,
 		input: Vec<u8>,
 	) -> Result<Output, ExecError> {
 		let info = exported::<T>(module, entry, ExecError::ModuleNotFound)?;
 		let spec = FrameSpec { module, info, entry, caller: None, input, parent_cap: None };
-		self.run_frame(engine, spec)
+		self.run_frame(sandbox, spec)
 	}
 
 	/// Runs `module`'s `on_block`.
-	pub fn on_block(&mut self, engine: &wasmi::Engine, module: ModuleId) -> Result<(), ExecError> {
+	pub fn on_block(&mut self, sandbox: &Sandbox<T>, module: ModuleId) -> Result<(), ExecError> {
 		let block_number = self.block_number;
 		self.transactional(|ctx| {
 			let info = exported::<T>(module, Entry::OnBlock, ExecError::ModuleNotFound)?;
@@ -599,14 +599,14 @@ impl<T: Config> ExecContext<T> {
 				input: BlockInput { block_number }.encode(),
 				parent_cap: None,
 			};
-			ctx.run_frame(engine, spec).map(|_| ())
+			ctx.run_frame(sandbox, spec).map(|_| ())
 		})
 	}
 
 	/// Runs one frame and moves the capabilities it returns to its caller.
 	pub(crate) fn run_frame(
 		&mut self,
-		engine: &wasmi::Engine,
+		sandbox: &Sandbox<T>,
 		spec: FrameSpec<T>,
 	) -> Result<Output, ExecError> {
 		if self.stack.len() >= T::MaxCallDepth::get() as usize {
@@ -630,16 +630,13 @@ impl<T: Config> ExecContext<T> {
 		}
 		self.charge(meter::code_load_weight::<T>(spec.info.code_len))?;
 		let storage = ModuleStorage::new(spec.module);
-		let code = storage.code().ok_or(ExecError::ModuleNotFound)?;
-		if spec.info.validator != wasm::VALIDATOR_VERSION {
-			self.revalidate(spec.module, &code)?;
-		}
+		let code = self.load_code(sandbox, &spec, &storage)?;
 		let module = spec.module;
 		let caller = spec.caller.clone();
 
 		self.stack.push(module);
 		let ctx = core::mem::take(self);
-		let (ctx, result) = wasm::execute::<T>(engine, ctx, spec, storage, &code);
+		let (ctx, result) = wasm::execute::<T>(sandbox, ctx, spec, storage, &code);
 		*self = ctx;
 		self.stack.pop();
 
@@ -653,6 +650,26 @@ impl<T: Config> ExecContext<T> {
 			None => return Err(ExecError::Trapped(Trap::NoReceiver)),
 		}
 		Ok(output)
+	}
+
+	/// The frame's module parsed: from the execution's cache if an earlier frame parsed the same
+	/// code, else read from storage (validated again first if the rules changed since it was
+	/// validated). The charge for loading it was made before, as if it were never cached.
+	fn load_code(
+		&mut self,
+		sandbox: &Sandbox<T>,
+		spec: &FrameSpec<T>,
+		storage: &ModuleStorage,
+	) -> Result<wasmi::Module, ExecError> {
+		let validated = spec.info.validator == wasm::VALIDATOR_VERSION;
+		if let Some(module) = sandbox.cached(&spec.info.code_hash).filter(|_| validated) {
+			return Ok(module);
+		}
+		let code = storage.code().ok_or(ExecError::ModuleNotFound)?;
+		if !validated {
+			self.revalidate(spec.module, &code)?;
+		}
+		sandbox.parse(spec.info.code_hash, &code)
 	}
 
 	fn record_failure(&mut self, module: ModuleId, error: &ExecError) {
@@ -777,7 +794,7 @@ pub(crate) fn mint_system<T: Config>(
 /// settled at the end. Returns its result and what it used.
 pub fn run_top_level<T: Config, R>(
 	limit: Weight,
-	f: impl FnOnce(&mut ExecContext<T>, &wasmi::Engine) -> Result<R, ExecError>,
+	f: impl FnOnce(&mut ExecContext<T>, &Sandbox<T>) -> Result<R, ExecError>,
 ) -> (Result<R, ExecError>, Usage) {
 	run_in_mode(limit, false, f)
 }
@@ -786,7 +803,7 @@ pub fn run_top_level<T: Config, R>(
 /// off-chain host functions.
 pub fn run_top_level_offchain<T: Config, R>(
 	limit: Weight,
-	f: impl FnOnce(&mut ExecContext<T>, &wasmi::Engine) -> Result<R, ExecError>,
+	f: impl FnOnce(&mut ExecContext<T>, &Sandbox<T>) -> Result<R, ExecError>,
 ) -> (Result<R, ExecError>, Usage) {
 	run_in_mode(limit, true, f)
 }
@@ -794,14 +811,14 @@ pub fn run_top_level_offchain<T: Config, R>(
 fn run_in_mode<T: Config, R>(
 	limit: Weight,
 	offchain: bool,
-	f: impl FnOnce(&mut ExecContext<T>, &wasmi::Engine) -> Result<R, ExecError>,
+	f: impl FnOnce(&mut ExecContext<T>, &Sandbox<T>) -> Result<R, ExecError>,
 ) -> (Result<R, ExecError>, Usage) {
-	let engine = wasm::execution_engine::<T>();
 	let mut ctx = ExecContext::<T>::new(limit);
 	ctx.offchain = offchain;
 	let fuel_limit = ctx.fuel;
 	let result = ctx.transactional(|ctx| {
-		let value = f(ctx, &engine)?;
+		let sandbox = Sandbox::new()?;
+		let value = f(ctx, &sandbox)?;
 		ctx.settle_deposits()?;
 		Ok(value)
 	});

@@ -69,7 +69,10 @@ pub const LOG_TARGET: &str = "runtime::kernel";
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use crate::exec::{ExecContext, ExecError};
+	use crate::{
+		exec::{ExecContext, ExecError},
+		wasm::Sandbox,
+	};
 	use alloc::vec::Vec;
 	use frame_support::{
 		dispatch::{DispatchErrorWithPostInfo, PostDispatchInfo},
@@ -637,13 +640,13 @@ pub mod pallet {
 			requests: Requests<T>,
 			caps: &CapRefs<T>,
 			limit: Weight,
-			f: impl FnOnce(&mut ExecContext<T>, &wasmi::Engine, Vec<CapId>) -> Result<Output, ExecError>,
+			f: impl FnOnce(&mut ExecContext<T>, &Sandbox<T>, Vec<CapId>) -> Result<Output, ExecError>,
 		) -> (Result<Output, ExecError>, exec::Usage) {
-			exec::run_top_level::<T, _>(limit, |ctx, engine| {
+			exec::run_top_level::<T, _>(limit, |ctx, sandbox| {
 				let mut granted = Vec::with_capacity(requests.len());
 				for request in requests {
 					let cap = ctx
-						.request(engine, who.clone(), request.module, request.data)
+						.request(sandbox, who.clone(), request.module, request.data)
 						.map_err(|e| match e {
 							ExecError::Reverted(_) => ExecError::RequestRejected,
 							other => other,
@@ -659,7 +662,7 @@ pub mod pallet {
 						},
 					})
 					.collect::<Result<Vec<_>, _>>()?;
-				f(ctx, engine, caps)
+				f(ctx, sandbox, caps)
 			})
 		}
 
@@ -678,9 +681,9 @@ pub mod pallet {
 			requests: Requests<T>,
 			limit: Weight,
 		) -> (Result<Output, ExecError>, exec::Usage) {
-			Self::execute_with_requests(who, requests, &caps, limit, |ctx, engine, caps| {
+			Self::execute_with_requests(who, requests, &caps, limit, |ctx, sandbox, caps| {
 				let input = Self::call_input(function, params, caps);
-				ctx.call(engine, Holder::Account(who.clone()), module, input)
+				ctx.call(sandbox, Holder::Account(who.clone()), module, input)
 			})
 		}
 
@@ -694,9 +697,9 @@ pub mod pallet {
 			requests: Requests<T>,
 			limit: Weight,
 		) -> (Result<Output, ExecError>, exec::Usage) {
-			Self::execute_with_requests(who, requests, &caps, limit, |ctx, engine, caps| {
+			Self::execute_with_requests(who, requests, &caps, limit, |ctx, sandbox, caps| {
 				let input = Self::call_input(function, params, caps);
-				ctx.invoke(engine, Holder::Account(who.clone()), cap, input)
+				ctx.invoke(sandbox, Holder::Account(who.clone()), cap, input)
 			})
 		}
 
@@ -706,8 +709,8 @@ pub mod pallet {
 			cap: CapId,
 			limit: Weight,
 		) -> (Result<Output, ExecError>, exec::Usage) {
-			exec::run_top_level::<T, _>(limit, |ctx, engine| {
-				ctx.drop_capability(engine, Holder::Account(who.clone()), cap)
+			exec::run_top_level::<T, _>(limit, |ctx, sandbox| {
+				ctx.drop_capability(sandbox, Holder::Account(who.clone()), cap)
 					.map(|()| Output::default())
 			})
 		}
@@ -733,9 +736,9 @@ pub mod pallet {
 			if ModuleNames::<T>::contains_key(&name) {
 				return (Err(ExecError::NameTaken), Default::default());
 			}
-			Self::execute_with_requests(who, requests, &caps, limit, |ctx, engine, caps| {
+			Self::execute_with_requests(who, requests, &caps, limit, |ctx, sandbox, caps| {
 				let module = lifecycle::create_module::<T>(who.clone(), name, &code, valid)?;
-				ctx.init(engine, module, who.clone(), params.into_inner(), caps)
+				ctx.init(sandbox, module, who.clone(), params.into_inner(), caps)
 			})
 		}
 
@@ -797,10 +800,10 @@ pub mod pallet {
 				.try_into()
 				.map_err(|_| Error::<T>::ModuleNameTaken)?;
 			let deployer = module.deployer.clone();
-			let (result, _) = exec::run_top_level::<T, _>(Weight::MAX, |ctx, engine| {
+			let (result, _) = exec::run_top_level::<T, _>(Weight::MAX, |ctx, sandbox| {
 				let id =
 					lifecycle::create_module::<T>(deployer.clone(), name, &module.code, valid)?;
-				ctx.init(engine, id, deployer.clone(), module.params.clone(), Vec::new())?;
+				ctx.init(sandbox, id, deployer.clone(), module.params.clone(), Vec::new())?;
 				Ok(id)
 			});
 			result.map_err(|e| Error::<T>::from(e).into())

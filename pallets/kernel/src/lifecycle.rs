@@ -6,7 +6,7 @@ use crate::{
 	exec::{adjust_hold, mint_system, release_all, run_top_level, ExecContext, ExecError},
 	storage::ModuleStorage,
 	types::{CodeHash, HolderOf, ModuleInfoOf, ModuleName, Tombstone},
-	wasm::{self, CodeError, ValidCode},
+	wasm::{self, CodeError, Sandbox, ValidCode},
 	CodeStore, Config, DeletionQueue, Event, HeldBy, ModuleNames, Modules, NextModuleId, Pallet,
 	Tickers,
 };
@@ -75,7 +75,7 @@ pub(crate) fn create_module<T: Config>(
 /// Handles an invocation of a `system::*` capability (already taken from `invoker`).
 pub(crate) fn invoke_system<T: Config>(
 	ctx: &mut ExecContext<T>,
-	engine: &wasmi::Engine,
+	sandbox: &Sandbox<T>,
 	invoker: &HolderOf<T>,
 	cap: CapId,
 	data: SystemCap,
@@ -94,7 +94,7 @@ pub(crate) fn invoke_system<T: Config>(
 		(sys::UPGRADE, SystemCap::Upgradable(module)) => {
 			let params = UpgradeParams::decode_all(&mut &call.params[..])
 				.map_err(|_| ExecError::InvalidSystemCall)?;
-			upgrade::<T>(ctx, engine, module, params)?;
+			upgrade::<T>(ctx, sandbox, module, params)?;
 			let fresh = mint_system::<T>(invoker.clone(), data, Some(cap))?;
 			Ok(Output { data: Vec::new(), caps: vec![fresh] })
 		},
@@ -110,7 +110,7 @@ pub(crate) fn invoke_system<T: Config>(
 /// invocation's transaction: any failure undoes all of it.
 fn upgrade<T: Config>(
 	ctx: &mut ExecContext<T>,
-	engine: &wasmi::Engine,
+	sandbox: &Sandbox<T>,
 	module: ModuleId,
 	params: UpgradeParams,
 ) -> Result<(), ExecError> {
@@ -140,7 +140,7 @@ fn upgrade<T: Config>(
 	ModuleStorage::new(module).set_code(&code);
 	let (version, code_hash) = (info.version, info.code_hash);
 	Modules::<T>::insert(module, info);
-	ctx.migrate(engine, module, from_version, params.migrate_params)?;
+	ctx.migrate(sandbox, module, from_version, params.migrate_params)?;
 	Pallet::<T>::deposit_event(Event::ModuleUpgraded { module, version, code_hash });
 	Ok(())
 }
@@ -203,9 +203,9 @@ pub(crate) fn process_deletions<T: Config>(limit: Weight) -> Weight {
 /// (which pays for its frame too: no dispatchable's benchmark covers it); if it fails the
 /// capability is removed anyway, since nobody is left to hold it.
 fn drop_orphan<T: Config>(holder: &HolderOf<T>, cap: CapId, budget: Weight) -> Weight {
-	let (result, usage) = run_top_level::<T, _>(budget, |ctx, engine| {
+	let (result, usage) = run_top_level::<T, _>(budget, |ctx, sandbox| {
 		ctx.pay_first_frame();
-		ctx.drop_capability(engine, holder.clone(), cap)
+		ctx.drop_capability(sandbox, holder.clone(), cap)
 	});
 	if result.is_err() {
 		let _ = capability::take::<T>(cap, holder);

@@ -31,7 +31,7 @@ pub fn run_on_block<T: Config>() -> Weight {
 		}
 		let module = tickers[index as usize];
 		let (result, usage) =
-			run_top_level::<T, _>(per_module, |ctx, engine| ctx.on_block(engine, module));
+			run_top_level::<T, _>(per_module, |ctx, sandbox| ctx.on_block(sandbox, module));
 		used = used.saturating_add(overhead).saturating_add(usage.weight);
 		if let Err(error) = result {
 			let error = Error::<T>::from(error).into();

@@ -316,9 +316,9 @@ fn the_instr_benchmark_loop_burns_the_calibrated_fuel_per_iteration() {
 				&format!("loop{iterations}"),
 				Vec::new(),
 			);
-			let (result, usage) = run_top_level::<Test, _>(LIMIT, |ctx, engine| {
+			let (result, usage) = run_top_level::<Test, _>(LIMIT, |ctx, sandbox| {
 				let input = kernel_primitives::envelope::CallInput::default();
-				ctx.call(engine, account(&ALICE), module, input)
+				ctx.call(sandbox, account(&ALICE), module, input)
 			});
 			result.expect("the loop runs");
 			usage.fuel

@@ -4,7 +4,7 @@
 //! them. Every function first charges its cost to the frame's fuel. Expected outcomes are
 //! returned as a [`ReturnCode`]; misuse traps the frame with a [`Trap`].
 
-use super::limits::FrameLimits;
+use super::{limits::FrameLimits, Sandbox};
 use crate::{
 	capability, engine,
 	exec::{ExecContext, ExecError, FrameSpec, Trap, WasmTrap},
@@ -64,6 +64,8 @@ impl wasmi::errors::HostError for HostTrap {}
 
 /// The data of one frame's wasmi store.
 pub(crate) struct HostState<T: Config> {
+	/// What the execution's frames share, to start nested frames with.
+	sandbox: Sandbox<T>,
 	/// The execution context; lent to nested frames while they run.
 	ctx: Option<ExecContext<T>>,
 	module: ModuleId,
@@ -83,6 +85,7 @@ pub(crate) struct HostState<T: Config> {
 
 impl<T: Config> HostState<T> {
 	pub(crate) fn new(
+		sandbox: Sandbox<T>,
 		ctx: ExecContext<T>,
 		spec: FrameSpec<T>,
 		storage: ModuleStorage,
@@ -95,6 +98,7 @@ impl<T: Config> HostState<T> {
 			spec.info.cleared.in_block(&frame_system::Pallet::<T>::block_number())
 		};
 		Self {
+			sandbox,
 			cleared_earlier,
 			ctx: Some(ctx),
 			module: spec.module,
@@ -239,13 +243,13 @@ fn code(result: HostResult<ReturnCode>) -> HostResult<u32> {
 fn nested<T: Config, R>(
 	caller: &mut Caller<'_, T>,
 	fuel_limit: u64,
-	f: impl FnOnce(&mut ExecContext<T>, &Engine) -> R,
+	f: impl FnOnce(&mut ExecContext<T>, &Sandbox<T>) -> R,
 ) -> HostResult<R> {
-	let engine = caller.engine().clone();
+	let sandbox = caller.data().sandbox.clone();
 	let available = caller.get_fuel()?;
 	let mut ctx = caller.data_mut().ctx.take().ok_or_else(|| trap(Trap::Wasm(WasmTrap::Other)))?;
 	ctx.fuel = available;
-	let result = ctx.with_fuel_limit(fuel_limit, |ctx| f(ctx, &engine));
+	let result = ctx.with_fuel_limit(fuel_limit, |ctx| f(ctx, &sandbox));
 	let left = ctx.fuel;
 	caller.data_mut().ctx = Some(ctx);
 	caller.set_fuel(left)?;
@@ -647,7 +651,7 @@ fn cap_invoke<T: Config>(
 		return Ok(ReturnCode::DecodeFailed.into());
 	};
 	let me = caller.data().me();
-	let result = nested(&mut caller, fuel_limit, |ctx, engine| ctx.invoke(engine, me, cap, call))?;
+	let result = nested(&mut caller, fuel_limit, |ctx, sandbox| ctx.invoke(sandbox, me, cap, call))?;
 	respond(&mut caller, result, out_ptr, out_len_ptr)
 }
 
@@ -672,7 +676,7 @@ fn call_module<T: Config>(
 		require_onchain(&mut caller)?;
 	}
 	let me = caller.data().me();
-	let result = nested(&mut caller, fuel_limit, |ctx, engine| ctx.call(engine, me, module, call))?;
+	let result = nested(&mut caller, fuel_limit, |ctx, sandbox| ctx.call(sandbox, me, module, call))?;
 	respond(&mut caller, result, out_ptr, out_len_ptr)
 }
 
@@ -681,7 +685,7 @@ fn cap_drop<T: Config>(mut caller: Caller<'_, T>, cap: u64, fuel_limit: u64) -> 
 	require_onchain(&mut caller)?;
 	let me = caller.data().me();
 	let result =
-		nested(&mut caller, fuel_limit, |ctx, engine| ctx.drop_capability(engine, me, cap))?;
+		nested(&mut caller, fuel_limit, |ctx, sandbox| ctx.drop_capability(sandbox, me, cap))?;
 	Ok(result.map_or_else(|e| e.return_code(), |()| ReturnCode::Success).into())
 }
 

@@ -5,6 +5,8 @@ mod limits;
 #[cfg(any(feature = "runtime-benchmarks", test))]
 pub mod synth;
 
+use alloc::{collections::BTreeMap, rc::Rc};
+use core::cell::RefCell;
 use crate::{
 	exec::{ExecContext, ExecError, FrameSpec, Trap, WasmTrap},
 	storage::ModuleStorage,
@@ -17,8 +19,10 @@ use kernel_primitives::{
 	Exports,
 };
 use limits::FrameLimits;
-use polkadot_sdk::frame_support::traits::Get;
-use wasmi::{CompilationMode, EnforcedLimits, Engine, ExternType, Module, TrapCode, ValType};
+use polkadot_sdk::{frame_support::traits::Get, sp_core::H256};
+use wasmi::{
+	CompilationMode, EnforcedLimits, Engine, ExternType, Linker, Module, TrapCode, ValType,
+};
 
 /// Deepest Wasm function recursion a module may use.
 const MAX_RECURSION_DEPTH: usize = 1024;
@@ -101,7 +105,7 @@ pub fn engine() -> Engine {
 
 /// The engine frames run on: the validation engine's rules, with the fuel wasmi charges for
 /// translating a function taken from the `translate` benchmark.
-pub fn execution_engine<T: Config>() -> Engine {
+fn execution_engine<T: Config>() -> Engine {
 	let mut config = config(false);
 	config.fuel_cost(wasmi::CustomFuelCosts {
 		bytes_copied_per_fuel: 64,
@@ -184,22 +188,71 @@ fn check_exports<T: Config>(module: &Module) -> Result<ValidCode, CodeError> {
 	Ok(ValidCode { exports, reentrant })
 }
 
-/// Runs one frame of validated `code` and returns the context with the outcome. The context's
+/// What the frames of one top-level execution share: one engine, one linker holding the host
+/// functions, and the modules already parsed, by code hash, so that a module entered twice (a
+/// callee called in a loop, a creator whose capabilities are invoked again) is read from storage
+/// and parsed once. wasmi translates each function lazily, on its first call, into the engine;
+/// a parsed module shares that too.
+///
+/// Cheap to clone: a frame's host state holds a clone to start nested frames with.
+pub struct Sandbox<T: Config>(Rc<Shared<T>>);
+
+struct Shared<T: Config> {
+	engine: Engine,
+	linker: Linker<HostState<T>>,
+	modules: RefCell<BTreeMap<H256, Module>>,
+}
+
+impl<T: Config> Clone for Sandbox<T> {
+	fn clone(&self) -> Self {
+		Self(self.0.clone())
+	}
+}
+
+impl<T: Config> Sandbox<T> {
+	/// A sandbox with the execution engine and every host function.
+	pub fn new() -> Result<Self, ExecError> {
+		let engine = execution_engine::<T>();
+		// Defining the host functions fails only if one is defined twice.
+		let linker =
+			host::linker::<T>(&engine).map_err(|_| ExecError::Trapped(Trap::Instantiation))?;
+		Ok(Self(Rc::new(Shared { engine, linker, modules: RefCell::new(BTreeMap::new()) })))
+	}
+
+	/// The parsed module of code `hash`, if a frame of this execution parsed it.
+	pub(crate) fn cached(&self, hash: &H256) -> Option<Module> {
+		self.0.modules.borrow().get(hash).cloned()
+	}
+
+	/// Parses validated `code` of hash `hash` and keeps it for the execution's later frames.
+	pub(crate) fn parse(&self, hash: H256, code: &[u8]) -> Result<Module, ExecError> {
+		// SAFETY: `code` is a module's stored code, and `run_frame` runs a frame only for code
+		// that `validate` accepted, on an engine with this configuration, under
+		// `VALIDATOR_VERSION`.
+		let module = unsafe { Module::new_unchecked(&self.0.engine, code) }
+			.map_err(|_| ExecError::Trapped(Trap::Instantiation))?;
+		self.0.modules.borrow_mut().insert(hash, module.clone());
+		Ok(module)
+	}
+}
+
+/// Runs one frame of a parsed module and returns the context with the outcome. The context's
 /// `fuel` is the frame's budget on entry and what it left on return.
 pub(crate) fn execute<T: Config>(
-	engine: &Engine,
+	sandbox: &Sandbox<T>,
 	ctx: ExecContext<T>,
 	spec: FrameSpec<T>,
 	storage: ModuleStorage,
-	code: &[u8],
+	module: &Module,
 ) -> (ExecContext<T>, Result<Output, ExecError>) {
 	let entry = spec.entry;
 	let fuel = ctx.fuel;
 	let limits = FrameLimits::new(T::MaxMemoryPages::get());
-	let mut store = wasmi::Store::new(engine, HostState::new(ctx, spec, storage, limits));
+	let state = HostState::new(sandbox.clone(), ctx, spec, storage, limits);
+	let mut store = wasmi::Store::new(&sandbox.0.engine, state);
 	store.limiter(|state| &mut state.limits);
 
-	let result = instantiate_and_run::<T>(&mut store, code, entry, fuel);
+	let result = instantiate_and_run::<T>(&mut store, &sandbox.0.linker, module, entry, fuel);
 
 	let fuel_left = store.get_fuel().unwrap_or(0);
 	let state = store.into_data();
@@ -210,16 +263,13 @@ pub(crate) fn execute<T: Config>(
 
 fn instantiate_and_run<T: Config>(
 	store: &mut wasmi::Store<HostState<T>>,
-	code: &[u8],
+	linker: &Linker<HostState<T>>,
+	module: &Module,
 	entry: Entry,
 	fuel: u64,
 ) -> Result<(), wasmi::Error> {
 	store.set_fuel(fuel)?;
-	// SAFETY: `code` is a module's stored code, and `run_frame` runs a frame only for code that
-	// `validate` accepted, on an engine with this configuration, under `VALIDATOR_VERSION`.
-	let module = unsafe { Module::new_unchecked(store.engine(), code) }?;
-	let linker = host::linker::<T>(store.engine())?;
-	let instance = linker.instantiate_and_start(&mut *store, &module)?;
+	let instance = linker.instantiate_and_start(&mut *store, module)?;
 	charge_allocation::<T>(store)?;
 	let memory = instance.get_memory(&*store, abi::MEMORY_EXPORT).ok_or_else(|| {
 		wasmi::Error::host(HostTrap::Fail(ExecError::Trapped(Trap::Instantiation)))

@@ -69,6 +69,8 @@ fn main() {
 		);
 	}
 
+	compile_fixtures(&manifest_dir.join("fixtures"), &out_dir);
+
 	let built = target_dir.join("wasm32-unknown-unknown").join("release");
 	for (crate_name, file) in MODULES {
 		let from = built.join(format!("{crate_name}.wasm"));
@@ -130,5 +132,21 @@ fn watch(dir: &Path) {
 		} else {
 			println!("cargo:rerun-if-changed={}", path.display());
 		}
+	}
+}
+
+/// The WAT fixtures: the token written once as a kernel module and once as a pallet-contracts
+/// contract, which the benchmarks run side by side.
+const FIXTURES: &[&str] = &["kernel_token", "contracts_token"];
+
+/// Compiles each fixture's `.wat` to `.wasm` in `OUT_DIR`.
+fn compile_fixtures(dir: &Path, out_dir: &Path) {
+	for name in FIXTURES {
+		let source = dir.join(format!("{name}.wat"));
+		println!("cargo:rerun-if-changed={}", source.display());
+		let wasm = wat::parse_file(&source)
+			.unwrap_or_else(|e| panic!("{} is not valid WAT: {e}", source.display()));
+		fs::write(out_dir.join(format!("{name}.wasm")), wasm)
+			.unwrap_or_else(|e| panic!("cannot write {name}.wasm: {e}"));
 	}
 }

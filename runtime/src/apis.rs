@@ -33,6 +33,7 @@ polkadot_sdk::frame_benchmarking::define_benchmarks!(
 	[pallet_balances, Balances]
 	[pallet_contracts, Contracts]
 	[pallet_kernel, Kernel]
+	[peers, crate::peers::Pallet::<Runtime>]
 );
 
 impl_runtime_apis! {

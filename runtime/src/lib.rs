@@ -15,6 +15,8 @@ extern crate alloc;
 mod apis;
 mod configs;
 pub mod genesis;
+#[cfg(any(test, feature = "runtime-benchmarks"))]
+mod peers;
 #[cfg(test)]
 mod tests;
 

@@ -36,3 +36,50 @@ fn the_failure_report_reserves_its_event_for_kernel_calls_and_refunds_it_when_un
 		assert_eq!(unspent, Ok(reserved), "nothing to report: all of it comes back");
 	});
 }
+
+/// The contracts twin of the kernel's benchmark token runs on this runtime's pallet-contracts:
+/// the comparison in `docs/performance.md` measures a working program on both sides.
+#[test]
+fn the_benchmarks_contracts_token_transfers_and_emits_its_event() {
+	use codec::Encode;
+	use polkadot_sdk::frame_support::traits::fungible::Mutate;
+
+	let alice = AccountId::new([1; 32]);
+	let bob = AccountId::new([2; 32]);
+	sp_io::TestExternalities::default().execute_with(|| {
+		frame_system::Pallet::<Runtime>::set_block_number(1);
+		Balances::set_balance(&alice, 1_000 * UNIT);
+		let token = crate::peers::instantiate_token(&alice).expect("the token deploys");
+		let balance = |who: &AccountId| {
+			let key: [u8; 32] = who.clone().into();
+			Contracts::get_storage(token.clone(), key.to_vec()).expect("a contract")
+		};
+		assert_eq!(balance(&alice), Some(1_000_000_000_000u128.encode()), "deploy endows alice");
+
+		let transfer = |from: &AccountId, to: &AccountId, amount: u128| {
+			let to: [u8; 32] = to.clone().into();
+			Contracts::call(
+				RuntimeOrigin::signed(from.clone()),
+				token.clone().into(),
+				0,
+				Weight::from_parts(10_000_000_000, 1_000_000),
+				None,
+				(to, amount).encode(),
+			)
+		};
+		transfer(&alice, &bob, 5).expect("transfers");
+		assert_eq!(balance(&alice), Some(999_999_999_995u128.encode()));
+		assert_eq!(balance(&bob), Some(5u128.encode()));
+		let alice_raw: [u8; 32] = alice.clone().into();
+		let bob_raw: [u8; 32] = bob.clone().into();
+		let emitted = frame_system::Pallet::<Runtime>::events().into_iter().any(|record| {
+			matches!(record.event, RuntimeEvent::Contracts(pallet_contracts::Event::ContractEmitted {
+				ref data, ..
+			}) if *data == (alice_raw, bob_raw, 5u128).encode())
+		});
+		assert!(emitted, "the transfer's event");
+
+		assert!(transfer(&bob, &alice, 6).is_err(), "overspending traps");
+		assert_eq!(balance(&bob), Some(5u128.encode()));
+	});
+}

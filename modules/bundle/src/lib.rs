@@ -1,4 +1,5 @@
-//! The standard process modules, compiled to Wasm from `modules/` by this crate's build script.
+//! The standard process modules, compiled to Wasm from `modules/` by this crate's build script,
+//! and the WAT fixtures of the benchmarks that compare the kernel with pallet-contracts.
 //!
 //! `no_std`: the runtime embeds these bytes to deploy the modules at genesis, and the kernel's
 //! tests and benchmarks run them.
@@ -23,3 +24,14 @@ pub const SECRET_SHARING: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/secr
 
 /// `tester`: exercises every kernel rule; for tests and benchmarks only.
 pub const TESTER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/tester.wasm"));
+
+/// The benchmarks' token, written once for each executor (`fixtures/*.wat`): an account →
+/// balance map, `transfer(to, amount)`, one event. `scripts/compare.sh` sets the two side by side.
+pub mod fixtures {
+	/// The token as a kernel process module (`Kernel::call(token, "transfer", (to, amount))`).
+	pub const KERNEL_TOKEN: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/kernel_token.wasm"));
+
+	/// The token as a pallet-contracts contract (`Contracts::call(token, (to, amount))`).
+	pub const CONTRACTS_TOKEN: &[u8] =
+		include_bytes!(concat!(env!("OUT_DIR"), "/contracts_token.wasm"));
+}

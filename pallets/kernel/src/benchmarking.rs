@@ -369,6 +369,29 @@ mod benchmarks {
 		);
 	}
 
+	/// `Kernel::call(token, "transfer")` of the WAT token (`kernel_modules::fixtures`), the twin
+	/// of the contract `scripts/compare.sh` runs through `Contracts::call`: the two executors on
+	/// the same program.
+	#[benchmark]
+	fn wat_token_transfer() {
+		let caller = funded_caller::<T>();
+		let token = kernel_modules::fixtures::KERNEL_TOKEN;
+		let module = deploy_module::<T>(&caller, b"bench-token", token, vec![]);
+		let to = raw_account::<T>(&account("receiver", 0, 0));
+		let params = bounded_params::<T>((to, 1u128).encode());
+
+		#[extrinsic_call]
+		call(
+			RawOrigin::Signed(caller),
+			module,
+			function::<T>("transfer"),
+			params,
+			CapRefs::<T>::default(),
+			Requests::<T>::default(),
+			Weight::MAX,
+		);
+	}
+
 	/// `Kernel::invoke` of a `balance` `Slashable` capability (`slash`), the kernel's own kind of
 	/// call: a capability minted on the caller's request, consumed by the invocation.
 	#[benchmark]
@@ -450,15 +473,24 @@ fn install_balance<T: Config>(caller: &T::AccountId) -> ModuleId {
 		endowments: vec![(Holder::Account(raw_account::<T>(caller)), 1_000_000)],
 		governance: None,
 	};
+	deploy_module::<T>(caller, b"bench-balance", kernel_modules::BALANCE, init.encode())
+}
+
+/// Deploys `code` as `caller` would (stored, then its `init` run with `params`).
+fn deploy_module<T: Config>(
+	caller: &T::AccountId,
+	name: &[u8],
+	code: &[u8],
+	params: Vec<u8>,
+) -> ModuleId {
 	let (result, _) = crate::exec::run_top_level::<T, _>(Weight::MAX, |ctx, sandbox| {
-		let valid = wasm::validate::<T>(kernel_modules::BALANCE).expect("balance is valid");
-		let name: ModuleName<T> = b"bench-balance".to_vec().try_into().expect("short name");
-		let id =
-			lifecycle::create_module::<T>(caller.clone(), name, kernel_modules::BALANCE, valid)?;
-		ctx.init(sandbox, id, caller.clone(), init.encode(), vec![])?;
+		let valid = wasm::validate::<T>(code).expect("benchmark code is valid");
+		let name: ModuleName<T> = name.to_vec().try_into().expect("short name");
+		let id = lifecycle::create_module::<T>(caller.clone(), name, code, valid)?;
+		ctx.init(sandbox, id, caller.clone(), params, vec![])?;
 		Ok(id)
 	});
-	result.expect("balance deploys")
+	result.expect("the module deploys")
 }
 
 /// `who` as the 32 bytes modules see (the runtime's accounts encode as 32 bytes).

@@ -401,3 +401,41 @@ fn a_callee_can_return_capabilities_it_holds_to_its_caller() {
 		assert_eq!(Capabilities::<Test>::get(held[0]).unwrap().holder, Holder::Module(taker));
 	});
 }
+
+/// The balance the WAT token of the benchmarks (`kernel_modules::fixtures::KERNEL_TOKEN`) keeps
+/// for `who`.
+fn token_balance(token: ModuleId, who: &AccountId32) -> Option<u128> {
+	let value = crate::storage::ModuleStorage::new(token).get(who.as_ref())?;
+	Some(u128::decode(&mut &value[..]).expect("a u128"))
+}
+
+#[test]
+fn the_benchmarks_wat_token_transfers_and_emits_its_event() {
+	new_test_ext().execute_with(|| {
+		let token = deploy(kernel_modules::fixtures::KERNEL_TOKEN, "token", Vec::new());
+		assert_eq!(token_balance(token, &ALICE), Some(1_000_000_000_000), "init endows ALICE");
+
+		let bob: [u8; 32] = BOB.into();
+		call(&ALICE, token, "transfer", (bob, 5u128)).expect("transfers");
+		assert_eq!(token_balance(token, &ALICE), Some(999_999_999_995));
+		assert_eq!(token_balance(token, &BOB), Some(5));
+		let alice: [u8; 32] = ALICE.into();
+		let event = (alice, bob, 5u128).encode();
+		assert_eq!(module_events().last(), Some(&(token, event)));
+
+		// Overspending, an amount above 64 bits and another function all trap and change nothing.
+		assert_fails!(
+			call(&BOB, token, "transfer", (alice, 6u128)),
+			Error::<Test>::ModuleUnreachable
+		);
+		assert_fails!(
+			call(&ALICE, token, "transfer", (bob, 1u128 << 64)),
+			Error::<Test>::ModuleUnreachable
+		);
+		assert_fails!(
+			call(&ALICE, token, "transfers", (bob, 1u128)),
+			Error::<Test>::ModuleUnreachable
+		);
+		assert_eq!(token_balance(token, &BOB), Some(5));
+	});
+}

@@ -651,7 +651,8 @@ fn cap_invoke<T: Config>(
 		return Ok(ReturnCode::DecodeFailed.into());
 	};
 	let me = caller.data().me();
-	let result = nested(&mut caller, fuel_limit, |ctx, sandbox| ctx.invoke(sandbox, me, cap, call))?;
+	let result =
+		nested(&mut caller, fuel_limit, |ctx, sandbox| ctx.invoke(sandbox, me, cap, call))?;
 	respond(&mut caller, result, out_ptr, out_len_ptr)
 }
 
@@ -676,7 +677,8 @@ fn call_module<T: Config>(
 		require_onchain(&mut caller)?;
 	}
 	let me = caller.data().me();
-	let result = nested(&mut caller, fuel_limit, |ctx, sandbox| ctx.call(sandbox, me, module, call))?;
+	let result =
+		nested(&mut caller, fuel_limit, |ctx, sandbox| ctx.call(sandbox, me, module, call))?;
 	respond(&mut caller, result, out_ptr, out_len_ptr)
 }
 

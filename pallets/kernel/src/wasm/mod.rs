@@ -5,13 +5,13 @@ mod limits;
 #[cfg(any(feature = "runtime-benchmarks", test))]
 pub mod synth;
 
-use alloc::{collections::BTreeMap, rc::Rc};
-use core::cell::RefCell;
 use crate::{
 	exec::{ExecContext, ExecError, FrameSpec, Trap, WasmTrap},
 	storage::ModuleStorage,
 	Config, Error,
 };
+use alloc::{collections::BTreeMap, rc::Rc};
+use core::cell::RefCell;
 use host::{Exit, HostState, HostTrap};
 use kernel_primitives::{
 	abi::{self, Entry, ValueType},

@@ -39,7 +39,8 @@ bench() {
 
 bench pallet_balances transfer_keep_alive
 bench pallet_contracts call
-bench pallet_kernel call,invoke,balance_transfer,balance_slash
+bench peers contracts_token_transfer
+bench pallet_kernel call,invoke,wat_token_transfer,balance_transfer,balance_slash
 
 python3 scripts/performance_table.py "$out" docs/performance.md
 echo "docs/performance.md updated"

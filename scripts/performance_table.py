@@ -20,12 +20,14 @@ BLOCK_BASE_NS = 431_614
 EXTRINSIC_BASE_NS = 108_157
 
 ROWS = [
-    ("pallet_balances", "transfer_keep_alive", "native", "`Balances::transfer_keep_alive`"),
-    ("pallet_contracts", "call", "contracts", "`Contracts::call` of pallet-contracts' dummy contract"),
-    ("pallet_kernel", "call", None, "`Kernel::call` of a module that does nothing"),
-    ("pallet_kernel", "invoke", None, "`Kernel::invoke` of a capability whose creator does nothing"),
-    ("pallet_kernel", "balance_transfer", None, "`Kernel::call(balance, \"transfer\")`, the SDK-built module"),
-    ("pallet_kernel", "balance_slash", None, "`Kernel::invoke` of a `balance` `Slashable` (`slash`)"),
+    ("pallet_balances", "transfer_keep_alive", "`Balances::transfer_keep_alive`"),
+    ("pallet_contracts", "call", "`Contracts::call` of pallet-contracts' dummy contract"),
+    ("peers", "contracts_token_transfer", "`Contracts::call` of the WAT token (`transfer`)"),
+    ("pallet_kernel", "call", "`Kernel::call` of a module that does nothing"),
+    ("pallet_kernel", "invoke", "`Kernel::invoke` of a capability whose creator does nothing"),
+    ("pallet_kernel", "wat_token_transfer", "`Kernel::call` of the WAT token (`transfer`)"),
+    ("pallet_kernel", "balance_transfer", "`Kernel::call(balance, \"transfer\")`, the SDK-built module"),
+    ("pallet_kernel", "balance_slash", "`Kernel::invoke` of a `balance` `Slashable` (`slash`)"),
 ]
 
 
@@ -55,22 +57,25 @@ def cpu():
 def table(found):
     native = found[("pallet_balances", "transfer_keep_alive")]
     contracts = found[("pallet_contracts", "call")]
+    token = found.get(("peers", "contracts_token_transfer"))
     lines = [
         f"Measured {datetime.date.today().isoformat()} on {cpu()} ({os.cpu_count()} cores), "
         "one release `kernel-node`, `benchmark pallet --steps "
         f"{os.environ.get('STEPS', '50')} --repeat {os.environ.get('REPEAT', '20')}`; medians.",
         "",
-        "| operation | time | × native | × contracts | per block |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| operation | time | × native | × contracts dummy | × contracts token | per block |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for pallet, benchmark, _, label in ROWS:
+    for pallet, benchmark, label in ROWS:
         ns = found.get((pallet, benchmark))
         if ns is None:
-            lines.append(f"| {label} | not measured | | | |")
+            lines.append(f"| {label} | not measured | | | | |")
             continue
         per_block = int((NORMAL_BLOCK_NS - BLOCK_BASE_NS) // (ns + EXTRINSIC_BASE_NS))
+        by_token = f"{ns / token:.2f}" if token else ""
         lines.append(
-            f"| {label} | {ns / 1000:.1f} µs | {ns / native:.2f} | {ns / contracts:.2f} | {per_block:,} |"
+            f"| {label} | {ns / 1000:.1f} µs | {ns / native:.2f} | {ns / contracts:.2f} "
+            f"| {by_token} | {per_block:,} |"
         )
     lines += [
         "",

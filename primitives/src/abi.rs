@@ -204,10 +204,13 @@ impl From<ReturnCode> for u32 {
 }
 
 /// Calls `$callback!` with the list of host functions: the one definition of the import
-/// surface, expanded into `extern` declarations by the SDK and into a signature table by the
-/// kernel.
+/// surface. The SDK expands it into `extern` declarations; this crate into [`HOST_FUNCTIONS`],
+/// the table the kernel validates imports against; the kernel into its linker, each function
+/// behind the rule of its mode.
 ///
-/// Types are `u32` (Wasm `i32`) and `u64` (Wasm `i64`).
+/// Each function is prefixed by its [`HostMode`]: `both`, `onchain` (it changes state, so it
+/// traps with `ReadOnly` in an off-chain frame) or `offchain` (engine services: it traps with
+/// `OffchainOnly` on chain). Types are `u32` (Wasm `i32`) and `u64` (Wasm `i64`).
 #[macro_export]
 macro_rules! host_functions {
 	($callback:ident) => {
@@ -217,97 +220,97 @@ macro_rules! host_functions {
 			// ---- input and output ----
 
 			/// Copies the entry point's SCALE-encoded input into `out_ptr`.
-			fn input(out_ptr: u32, out_len_ptr: u32) -> u32;
+			both fn input(out_ptr: u32, out_len_ptr: u32) -> u32;
 			/// Ends the entry point with `data`. With `RETURN_FLAG_REVERT` in `flags` every
 			/// effect of the frame is undone and `data` is the error reported to the caller;
 			/// otherwise `data` is a SCALE `Output`. Never returns.
-			fn return_value(flags: u32, data_ptr: u32, data_len: u32);
+			both fn return_value(flags: u32, data_ptr: u32, data_len: u32);
 
 			// ---- the module's own storage (its child trie) ----
 
 			/// Reads the value at `key` into `out_ptr`; `KeyNotFound` if there is none.
-			fn storage_get(key_ptr: u32, key_len: u32, out_ptr: u32, out_len_ptr: u32) -> u32;
+			both fn storage_get(key_ptr: u32, key_len: u32, out_ptr: u32, out_len_ptr: u32) -> u32;
 			/// Writes `value` at `key`.
-			fn storage_set(key_ptr: u32, key_len: u32, value_ptr: u32, value_len: u32) -> u32;
+			onchain fn storage_set(key_ptr: u32, key_len: u32, value_ptr: u32, value_len: u32) -> u32;
 			/// Removes `key`; `KeyNotFound` if there was nothing to remove.
-			fn storage_clear(key_ptr: u32, key_len: u32) -> u32;
+			onchain fn storage_clear(key_ptr: u32, key_len: u32) -> u32;
 			/// Writes the first key after `key` (in byte order) into `out_ptr`; `KeyNotFound`
 			/// at the end. An empty `key` starts at the beginning.
-			fn storage_next_key(key_ptr: u32, key_len: u32, out_ptr: u32, out_len_ptr: u32) -> u32;
+			both fn storage_next_key(key_ptr: u32, key_len: u32, out_ptr: u32, out_len_ptr: u32) -> u32;
 
 			// ---- context ----
 
 			/// Writes the SCALE `Option<Holder>` of who called this frame (`None` when the
 			/// kernel itself runs an entry, such as `on_block`).
-			fn caller(out_ptr: u32, out_len_ptr: u32) -> u32;
+			both fn caller(out_ptr: u32, out_len_ptr: u32) -> u32;
 			/// The id of the running module.
-			fn module_id() -> u32;
+			both fn module_id() -> u32;
 			/// The code version of the running module.
-			fn module_version() -> u32;
+			both fn module_version() -> u32;
 			/// The current block number.
-			fn block_number() -> u64;
+			both fn block_number() -> u64;
 			/// The fuel this frame has left.
-			fn fuel_left() -> u64;
+			both fn fuel_left() -> u64;
 			/// Emits `data` as a `ModuleEvent` of this module.
-			fn deposit_event(data_ptr: u32, data_len: u32) -> u32;
+			onchain fn deposit_event(data_ptr: u32, data_len: u32) -> u32;
 			/// Writes a debug message to the node's log (target `kernel::module`).
-			fn debug_log(msg_ptr: u32, msg_len: u32);
+			both fn debug_log(msg_ptr: u32, msg_len: u32);
 			/// Writes the 32-byte BLAKE2b-256 hash of the input to `out_ptr`.
-			fn hash_blake2_256(in_ptr: u32, in_len: u32, out_ptr: u32);
+			both fn hash_blake2_256(in_ptr: u32, in_len: u32, out_ptr: u32);
 			/// Verifies a 64-byte sr25519 signature by a 32-byte public key over `msg`;
 			/// `Success` or `InvalidSignature`.
-			fn sr25519_verify(sig_ptr: u32, pubkey_ptr: u32, msg_ptr: u32, msg_len: u32) -> u32;
+			both fn sr25519_verify(sig_ptr: u32, pubkey_ptr: u32, msg_ptr: u32, msg_len: u32) -> u32;
 			/// Writes the `u32` id of the module named `name` to `out_id_ptr`.
-			fn module_lookup(name_ptr: u32, name_len: u32, out_id_ptr: u32) -> u32;
+			both fn module_lookup(name_ptr: u32, name_len: u32, out_id_ptr: u32) -> u32;
 
 			// ---- capabilities ----
 
 			/// Mints a capability created and held by this module, with `data`; writes its
 			/// `u64` id to `out_id_ptr`.
-			fn cap_mint(data_ptr: u32, data_len: u32, out_id_ptr: u32) -> u32;
+			onchain fn cap_mint(data_ptr: u32, data_len: u32, out_id_ptr: u32) -> u32;
 			/// Writes the SCALE `Capability` of a capability this module
 			/// holds or created.
-			fn cap_inspect(cap: u64, out_ptr: u32, out_len_ptr: u32) -> u32;
+			both fn cap_inspect(cap: u64, out_ptr: u32, out_len_ptr: u32) -> u32;
 			/// Invokes (and so consumes) a capability this module holds, with a SCALE
 			/// `CallInput`. The output is a SCALE
 			/// `Output`, or the revert data on `CalleeReverted`.
-			fn cap_invoke(cap: u64, call_ptr: u32, call_len: u32, fuel_limit: u64, out_ptr: u32, out_len_ptr: u32) -> u32;
+			onchain fn cap_invoke(cap: u64, call_ptr: u32, call_len: u32, fuel_limit: u64, out_ptr: u32, out_len_ptr: u32) -> u32;
 			/// Calls a public function of a module, with a SCALE
 			/// `CallInput`; output as for `cap_invoke`.
-			fn call_module(module: u32, call_ptr: u32, call_len: u32, fuel_limit: u64, out_ptr: u32, out_len_ptr: u32) -> u32;
+			both fn call_module(module: u32, call_ptr: u32, call_len: u32, fuel_limit: u64, out_ptr: u32, out_len_ptr: u32) -> u32;
 			/// Drops a capability this module holds; its creator's `on_drop` runs with at most
 			/// `fuel_limit` fuel (`0`: all remaining).
-			fn cap_drop(cap: u64, fuel_limit: u64) -> u32;
+			onchain fn cap_drop(cap: u64, fuel_limit: u64) -> u32;
 			/// Gives a capability this module holds to the SCALE `Holder`.
-			fn cap_transfer(cap: u64, holder_ptr: u32, holder_len: u32) -> u32;
+			onchain fn cap_transfer(cap: u64, holder_ptr: u32, holder_len: u32) -> u32;
 
 			// ---- execution engines ----
 
 			/// Names the engines (SCALE `Vec<AccountId>`) this module trusts to run its
 			/// off-chain entry points. On-chain only.
-			fn trust_engines(list_ptr: u32, list_len: u32) -> u32;
+			onchain fn trust_engines(list_ptr: u32, list_len: u32) -> u32;
 			/// Writes the SCALE `Option<EngineInfo>` of the engine with the 32-byte account at
 			/// `account_ptr`.
-			fn engine_info(account_ptr: u32, out_ptr: u32, out_len_ptr: u32) -> u32;
+			both fn engine_info(account_ptr: u32, out_ptr: u32, out_len_ptr: u32) -> u32;
 
 			// ---- off-chain only: `on_state_change`, `on_http_request` ----
 
 			/// Reads this module's node-local secret at `key`; `KeyNotFound` if none.
-			fn secret_get(key_ptr: u32, key_len: u32, out_ptr: u32, out_len_ptr: u32) -> u32;
+			offchain fn secret_get(key_ptr: u32, key_len: u32, out_ptr: u32, out_len_ptr: u32) -> u32;
 			/// Stores a node-local secret, sealed with the engine's key.
-			fn secret_set(key_ptr: u32, key_len: u32, value_ptr: u32, value_len: u32) -> u32;
+			offchain fn secret_set(key_ptr: u32, key_len: u32, value_ptr: u32, value_len: u32) -> u32;
 			/// Removes a node-local secret; `KeyNotFound` if there was none.
-			fn secret_clear(key_ptr: u32, key_len: u32) -> u32;
+			offchain fn secret_clear(key_ptr: u32, key_len: u32) -> u32;
 			/// Performs the SCALE `HttpFetch`; writes the SCALE `HttpResponse`.
-			fn http_fetch(req_ptr: u32, req_len: u32, out_ptr: u32, out_len_ptr: u32) -> u32;
+			offchain fn http_fetch(req_ptr: u32, req_len: u32, out_ptr: u32, out_len_ptr: u32) -> u32;
 			/// Writes 32 random bytes (not consensus-safe) to `out_ptr`.
-			fn random_seed(out_ptr: u32);
+			offchain fn random_seed(out_ptr: u32);
 			/// The engine's wall-clock time in milliseconds since the Unix epoch.
-			fn now_ms() -> u64;
+			offchain fn now_ms() -> u64;
 			/// Writes the engine's 32-byte account to `out_ptr`.
-			fn engine_account(out_ptr: u32) -> u32;
+			offchain fn engine_account(out_ptr: u32) -> u32;
 			/// Submits the SCALE `EngineCall` as a transaction signed by the engine's key.
-			fn submit_transaction(call_ptr: u32, call_len: u32) -> u32;
+			offchain fn submit_transaction(call_ptr: u32, call_len: u32) -> u32;
 		}
 	};
 }
@@ -321,11 +324,26 @@ pub enum ValueType {
 	I64,
 }
 
-/// A host function's name and Wasm signature.
+/// Where a host function may be called (see [`host_functions!`](crate::host_functions)).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum HostMode {
+	/// On chain and off chain.
+	Both,
+	/// On chain only: it changes state, which off-chain frames may not.
+	OnChain,
+	/// Off chain only: an execution engine's service.
+	OffChain,
+}
+
+/// A host function's name, Wasm signature and mode.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct HostFunction {
 	/// The import name.
 	pub name: &'static str,
+	/// Where it may be called.
+	pub mode: HostMode,
+	/// Parameter names, as the documentation shows them.
+	pub args: &'static [&'static str],
 	/// Parameter types.
 	pub params: &'static [ValueType],
 	/// Result types (empty or one).
@@ -343,15 +361,31 @@ macro_rules! __abi_value_type {
 	};
 }
 
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __abi_host_mode {
+	(both) => {
+		$crate::abi::HostMode::Both
+	};
+	(onchain) => {
+		$crate::abi::HostMode::OnChain
+	};
+	(offchain) => {
+		$crate::abi::HostMode::OffChain
+	};
+}
+
 macro_rules! signature_table {
 	(
 		module = $module:literal;
-		$( $(#[$meta:meta])* fn $name:ident( $( $arg:ident : $ty:tt ),* ) $( -> $ret:tt )?; )*
+		$( $(#[$meta:meta])* $mode:ident fn $name:ident( $( $arg:ident : $ty:tt ),* ) $( -> $ret:tt )?; )*
 	) => {
-		/// Every host function with its Wasm signature, in declaration order.
+		/// Every host function with its Wasm signature and mode, in declaration order.
 		pub const HOST_FUNCTIONS: &[HostFunction] = &[
 			$( HostFunction {
 				name: stringify!($name),
+				mode: $crate::__abi_host_mode!($mode),
+				args: &[ $( stringify!($arg) ),* ],
 				params: &[ $( $crate::__abi_value_type!($ty) ),* ],
 				results: &[ $( $crate::__abi_value_type!($ret) )? ],
 			}, )*
@@ -371,6 +405,7 @@ pub fn host_function(name: &str) -> Option<&'static HostFunction> {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use std::{format, string::String, vec::Vec};
 
 	#[test]
 	fn return_codes_round_trip() {
@@ -393,6 +428,46 @@ mod tests {
 		assert_eq!(invoke.params[0], ValueType::I64);
 		assert_eq!(invoke.results, &[ValueType::I32]);
 		assert!(host_function("return_value").expect("declared").results.is_empty());
+	}
+
+	/// The summary table of `docs/host-abi.md`, row by row, as the ABI defines it.
+	fn documented_row(f: &HostFunction) -> String {
+		let args: Vec<String> = f
+			.args
+			.iter()
+			.zip(f.params)
+			.map(|(name, ty)| match ty {
+				ValueType::I32 => name.to_string(),
+				ValueType::I64 => format!("{name}: u64"),
+			})
+			.collect();
+		let result = match f.results {
+			[ValueType::I32] => " → u32",
+			[ValueType::I64] => " → u64",
+			_ => "",
+		};
+		let mode = match f.mode {
+			HostMode::Both => "B",
+			HostMode::OnChain => "C",
+			HostMode::OffChain => "O",
+		};
+		format!("`{}` | `({}){result}` | {mode}", f.name, args.join(", "))
+	}
+
+	#[test]
+	fn the_documented_host_functions_are_the_defined_ones() {
+		let doc = include_str!("../../docs/host-abi.md");
+		// Rows of the summary table: `| `name` | `(signature)` | returns | mode |`.
+		let documented: Vec<String> = doc
+			.lines()
+			.filter(|line| line.starts_with("| `") && line.contains("` | `("))
+			.map(|line| {
+				let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+				format!("{} | {} | {}", cells[0], cells[1], cells[cells.len() - 1])
+			})
+			.collect();
+		let defined: Vec<String> = HOST_FUNCTIONS.iter().map(documented_row).collect();
+		assert_eq!(documented, defined, "docs/host-abi.md's summary table is out of date");
 	}
 
 	#[test]

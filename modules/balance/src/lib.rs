@@ -69,7 +69,10 @@ impl Module for BalanceModule {
 				let from = env::caller().ok_or(Error::BadOrigin)?;
 				let fee = PARAMETERS.get_or_default().transfer_fee;
 				debit_free(&from, amount.checked_add(fee).ok_or(Error::Msg("amount overflows"))?)?;
-				TOTAL_ISSUANCE.mutate(|t| *t = t.saturating_sub(fee));
+				if fee > 0 {
+					// The fee is burnt; without one, the issuance is not touched (a write saved).
+					TOTAL_ISSUANCE.mutate(|t| *t = t.saturating_sub(fee));
+				}
 				credit(&to, amount);
 				env::emit(&Event::Transferred { from, to, amount });
 				Ok(Output::none())
@@ -197,7 +200,12 @@ fn hand_to_democracy(governance: BalanceGovernance, upgradable: Cap, destroy: Ca
 	Ok(())
 }
 
+/// Adds `amount` to `who`'s free balance. Nothing is stored for a zero amount, so that a zero
+/// transfer cannot create entries (at the module's expense) for accounts that hold nothing.
 fn credit(who: &Holder, amount: Balance) {
+	if amount == 0 {
+		return;
+	}
 	ACCOUNTS.mutate(who, |a| a.free = a.free.saturating_add(amount));
 }
 

@@ -4,7 +4,7 @@
 macro_rules! declare_imports {
 	(
 		module = $module:literal;
-		$( $(#[$meta:meta])* fn $name:ident( $( $arg:ident : $ty:ty ),* ) $( -> $ret:ty )?; )*
+		$( $(#[$meta:meta])* $mode:ident fn $name:ident( $( $arg:ident : $ty:ty ),* ) $( -> $ret:ty )?; )*
 	) => {
 		#[link(wasm_import_module = $module)]
 		extern "C" {
@@ -22,7 +22,7 @@ kernel_primitives::host_functions!(declare_imports);
 macro_rules! declare_unavailable {
 	(
 		module = $module:literal;
-		$( $(#[$meta:meta])* fn $name:ident( $( $arg:ident : $ty:ty ),* ) $( -> $ret:ty )?; )*
+		$( $(#[$meta:meta])* $mode:ident fn $name:ident( $( $arg:ident : $ty:ty ),* ) $( -> $ret:ty )?; )*
 	) => {
 		$(
 			#[allow(unused_variables, clippy::missing_safety_doc)]

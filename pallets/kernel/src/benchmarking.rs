@@ -258,6 +258,32 @@ mod benchmarks {
 		}
 	}
 
+	/// [`translate`](Self::translate) with live code: a function of `c` bytes of
+	/// `i32.const 0; drop`, all executed. Its slope is translation plus execution.
+	#[benchmark]
+	fn translate_live(c: Linear<0, { T::MaxCodeLen::get() - 1024 }>) {
+		let caller = funded_caller::<T>();
+		let module = install::<T>(&caller, &code::module(CallBody::CallLivePadding, c));
+
+		#[block]
+		{
+			run_call::<T>(&caller, module, vec![]).expect("the call runs");
+		}
+	}
+
+	/// [`translate`](Self::translate) of the adversarial shape: a function of `c` bytes that is
+	/// one `br_table` with a target per byte, translated in full and executed in one step.
+	#[benchmark]
+	fn translate_br_table(c: Linear<0, { T::MaxCodeLen::get() - 1024 }>) {
+		let caller = funded_caller::<T>();
+		let module = install::<T>(&caller, &code::module(CallBody::CallBrTable, c));
+
+		#[block]
+		{
+			run_call::<T>(&caller, module, vec![]).expect("the call runs");
+		}
+	}
+
 	/// `r` calls of another module that does nothing: each is one frame, whose fixed cost
 	/// (store, host functions, instantiation) every frame after a transaction's first pays.
 	#[benchmark]

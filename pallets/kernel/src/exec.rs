@@ -321,11 +321,6 @@ impl<T: Config> ExecContext<T> {
 		self.first_frame_prepaid = false;
 	}
 
-	/// The current call depth.
-	pub fn depth(&self) -> usize {
-		self.stack.len()
-	}
-
 	/// Records state growth of `module`.
 	pub(crate) fn record_usage(&mut self, module: ModuleId, delta: UsageDelta) {
 		let entry = self.usage.entry(module).or_default();

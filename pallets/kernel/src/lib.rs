@@ -35,17 +35,20 @@
 
 extern crate alloc;
 
-pub mod capability;
+// The kernel's internals are crate-private, so that no other pallet can mint, move or take a
+// capability, write a module's state or start a frame around the kernel's rules: a runtime
+// reaches the kernel only through its dispatchables, its runtime API and the engine entry points.
+pub(crate) mod capability;
 pub mod engine;
-pub mod exec;
+pub(crate) mod exec;
 pub mod failure;
-pub mod lifecycle;
-pub mod meter;
+pub(crate) mod lifecycle;
+pub(crate) mod meter;
 pub mod runtime_api;
-pub mod storage;
-pub mod tick;
+pub(crate) mod storage;
+pub(crate) mod tick;
 pub mod types;
-pub mod wasm;
+pub(crate) mod wasm;
 pub mod weights;
 
 #[cfg(feature = "runtime-benchmarks")]

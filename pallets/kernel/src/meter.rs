@@ -143,10 +143,15 @@ pub fn code_load_weight<T: Config>(code_len: u32) -> Weight {
 }
 
 /// The fuel wasmi charges per byte of a function it translates (lazily, on the function's
-/// first call in a frame): the `translate` benchmark's slope less `code_load`'s, at the fuel
-/// rate, rounded up; at least wasmi's default of 7.
+/// first call in a frame): the costliest translation per byte the benchmarks found, less
+/// `code_load`'s slope, at the fuel rate, rounded up; at least wasmi's default of 7. The shapes
+/// are dead code (`translate`), live code (`translate_live`, whose execution it also counts,
+/// erring on the expensive side) and one huge `br_table` (`translate_br_table`).
 pub fn translation_fuel_per_byte<T: Config>() -> u32 {
-	let translate = T::WeightInfo::translate(1).saturating_sub(T::WeightInfo::translate(0));
+	let slope = |weight: fn(u32) -> Weight| weight(1).saturating_sub(weight(0));
+	let translate = slope(T::WeightInfo::translate)
+		.max(slope(T::WeightInfo::translate_live))
+		.max(slope(T::WeightInfo::translate_br_table));
 	let load = T::WeightInfo::code_load(1).saturating_sub(T::WeightInfo::code_load(0));
 	let fuel = FuelRate::of::<T>().fuel_cost(translate.saturating_sub(load));
 	u32::try_from(fuel).unwrap_or(u32::MAX).max(WASMI_TRANSLATION_FUEL_PER_BYTE)

@@ -56,6 +56,8 @@ pub trait WeightInfo {
 	fn host_input(n: u32, ) -> Weight;
 	fn code_load(c: u32, ) -> Weight;
 	fn translate(c: u32, ) -> Weight;
+	fn translate_live(c: u32, ) -> Weight;
+	fn translate_br_table(c: u32, ) -> Weight;
 	fn nested_call(r: u32, ) -> Weight;
 	fn memory_pages(p: u32, ) -> Weight;
 	fn hash_blake2_256(n: u32, ) -> Weight;
@@ -230,6 +232,32 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(Weight::from_parts(0, 1).saturating_mul(c.into()))
 	}
+	/// Storage: `Kernel::Modules` (r:1 w:0)
+	/// Proof: `Kernel::Modules` (`max_values`: None, `max_size`: Some(160), added: 2635, mode: `MaxEncodedLen`)
+	/// Storage: UNKNOWN KEY `0x00636f6465` (r:1 w:0)
+	/// Proof: UNKNOWN KEY `0x00636f6465` (r:1 w:0)
+	/// The range of component `c` is `[0, 261120]`.
+	fn translate_live(c: u32, ) -> Weight {
+		// Proof size: measured `793`, estimated `4257 + c * 1`.
+		// Minimum execution time: 75_621_000 picoseconds.
+		Weight::from_parts(45_771_459, 4257)
+			.saturating_add(Weight::from_parts(15_219, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(Weight::from_parts(0, 1).saturating_mul(c.into()))
+	}
+	/// Storage: `Kernel::Modules` (r:1 w:0)
+	/// Proof: `Kernel::Modules` (`max_values`: None, `max_size`: Some(160), added: 2635, mode: `MaxEncodedLen`)
+	/// Storage: UNKNOWN KEY `0x00636f6465` (r:1 w:0)
+	/// Proof: UNKNOWN KEY `0x00636f6465` (r:1 w:0)
+	/// The range of component `c` is `[0, 261120]`.
+	fn translate_br_table(c: u32, ) -> Weight {
+		// Proof size: measured `793`, estimated `4257 + c * 1`.
+		// Minimum execution time: 75_621_000 picoseconds.
+		Weight::from_parts(45_771_459, 4257)
+			.saturating_add(Weight::from_parts(15_219, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(Weight::from_parts(0, 1).saturating_mul(c.into()))
+	}
 	/// Storage: `Kernel::Modules` (r:2 w:0)
 	/// Proof: `Kernel::Modules` (`max_values`: None, `max_size`: Some(160), added: 2635, mode: `MaxEncodedLen`)
 	/// Storage: UNKNOWN KEY `0x00636f6465` (r:2 w:0)
@@ -359,6 +387,18 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 1).saturating_mul(c.into()))
 	}
 	fn translate(c: u32, ) -> Weight {
+		Weight::from_parts(45_771_459, 4257)
+			.saturating_add(Weight::from_parts(15_219, 0).saturating_mul(c.into()))
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
+			.saturating_add(Weight::from_parts(0, 1).saturating_mul(c.into()))
+	}
+	fn translate_live(c: u32, ) -> Weight {
+		Weight::from_parts(45_771_459, 4257)
+			.saturating_add(Weight::from_parts(15_219, 0).saturating_mul(c.into()))
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
+			.saturating_add(Weight::from_parts(0, 1).saturating_mul(c.into()))
+	}
+	fn translate_br_table(c: u32, ) -> Weight {
 		Weight::from_parts(45_771_459, 4257)
 			.saturating_add(Weight::from_parts(15_219, 0).saturating_mul(c.into()))
 			.saturating_add(RocksDbWeight::get().reads(2_u64))

@@ -1,7 +1,7 @@
 //! The real `balance` module: ledger, requests, slashable and transferable capabilities.
 
 use super::*;
-use crate::{assert_fails, Capabilities, Error};
+use crate::{assert_fails, storage::ModuleStorage, Capabilities, Error};
 use kernel_primitives::abi::ReturnCode;
 use module_interfaces::{
 	balance::{
@@ -28,6 +28,18 @@ fn deploy_balance() -> ModuleId {
 		"balance",
 		BalanceInit { endowments, governance: None }.encode(),
 	)
+}
+
+/// Every key and value in `module`'s child trie.
+fn module_state(module: ModuleId) -> Vec<(Vec<u8>, Vec<u8>)> {
+	let storage = ModuleStorage::new(module);
+	let mut state = Vec::new();
+	let mut key = Vec::new();
+	while let Some(next) = storage.next_key(&key) {
+		state.push((next.clone(), storage.get(&next).expect("a value")));
+		key = next;
+	}
+	state
 }
 
 fn account_of(balance: ModuleId, who: &AccountId32) -> Account {
@@ -86,6 +98,23 @@ fn transfer_through_kernel_call() {
 			from: holder(&ALICE),
 			to: holder(&BOB),
 			amount: 300,
+		}));
+	});
+}
+
+#[test]
+fn a_zero_transfer_creates_no_entry() {
+	new_test_ext().execute_with(|| {
+		let balance = deploy_balance();
+		let items = crate::Modules::<Test>::get(balance).expect("deployed").storage_items;
+		let state = module_state(balance);
+		call(&ALICE, balance, bf::TRANSFER, (holder(&CHARLIE), 0u128)).expect("transfer");
+		assert_eq!(crate::Modules::<Test>::get(balance).expect("deployed").storage_items, items);
+		assert_eq!(module_state(balance), state, "no entry for CHARLIE");
+		assert!(balance_events(balance).contains(&BalanceEvent::Transferred {
+			from: holder(&ALICE),
+			to: holder(&CHARLIE),
+			amount: 0,
 		}));
 	});
 }

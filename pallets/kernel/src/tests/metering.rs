@@ -368,17 +368,24 @@ fn translating_a_function_is_charged_at_the_benchmarked_rate() {
 	new_test_ext().execute_with(|| {
 		use crate::wasm::synth::{module, CallBody};
 		let padding = 96 * 1024;
-		let small = deploy_synth(module(CallBody::CallPadding, 0), "small");
-		let large = deploy_synth(module(CallBody::CallPadding, padding), "large");
+		let slope = |weight: fn(u32) -> Weight| weight(1).saturating_sub(weight(0)).ref_time();
+		// Each shape is charged at least what its benchmark measured per byte, the adversarial
+		// `br_table` included.
+		let shapes = [
+			(CallBody::CallPadding, slope(<() as WeightInfo>::translate)),
+			(CallBody::CallBrTable, slope(<() as WeightInfo>::translate_br_table)),
+		];
+		for (i, (shape, per_byte)) in shapes.into_iter().enumerate() {
+			let small = deploy_synth(module(CallBody::CallPadding, 0), &format!("small{i}"));
+			let large = deploy_synth(module(shape, padding), &format!("large{i}"));
 
-		let base = execution_weight(call(&ALICE, small, "", ()));
-		let translated = execution_weight(call(&ALICE, large, "", ()));
-		let per_byte =
-			<() as WeightInfo>::translate(1).saturating_sub(<() as WeightInfo>::translate(0));
-		let expected = per_byte.ref_time() * u64::from(padding);
-		assert!(
-			translated.ref_time() - base.ref_time() >= expected * 99 / 100,
-			"{base:?} {translated:?} {expected}"
-		);
+			let base = execution_weight(call(&ALICE, small, "", ()));
+			let translated = execution_weight(call(&ALICE, large, "", ()));
+			let expected = per_byte * u64::from(padding);
+			assert!(
+				translated.ref_time() - base.ref_time() >= expected * 99 / 100,
+				"shape {i}: {base:?} {translated:?} {expected}"
+			);
+		}
 	});
 }

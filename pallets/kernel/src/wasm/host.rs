@@ -1,8 +1,10 @@
 //! Host functions: the only way a module reaches outside its sandbox.
 //!
-//! Names and signatures come from [`kernel_primitives::host_functions!`]; this file implements
-//! them. Every function first charges its cost to the frame's fuel. Expected outcomes are
-//! returned as a [`ReturnCode`]; misuse traps the frame with a [`Trap`].
+//! Names, signatures and modes come from [`kernel_primitives::host_functions!`], which
+//! [`linker`] is generated from; this file implements the functions. The linker checks a
+//! function's mode before it runs; every function then first charges its cost to the frame's
+//! fuel. Expected outcomes are returned as a [`ReturnCode`]; misuse traps the frame with a
+//! [`Trap`].
 
 use super::{limits::FrameLimits, Sandbox};
 use crate::{
@@ -16,7 +18,7 @@ use crate::{
 use alloc::{vec, vec::Vec};
 use codec::{Decode, DecodeAll, Encode};
 use kernel_primitives::{
-	abi::{self, ReturnCode, RETURN_FLAG_PANIC, RETURN_FLAG_REVERT},
+	abi::{HostMode, ReturnCode, RETURN_FLAG_PANIC, RETURN_FLAG_REVERT},
 	envelope::{CallInput, Output},
 	offchain::{EngineCall, EngineInfo, HttpFetch},
 	CapId, Creator, Holder, ModuleId, Version,
@@ -186,6 +188,15 @@ fn require_offchain<T: Config>(caller: &mut Caller<'_, T>) -> HostResult<()> {
 		return Err(trap(Trap::OffchainOnly));
 	}
 	Ok(())
+}
+
+/// The rule of a host function's mode, checked before it runs.
+fn enforce_mode<T: Config>(caller: &mut Caller<'_, T>, mode: HostMode) -> HostResult<()> {
+	match mode {
+		HostMode::Both => Ok(()),
+		HostMode::OnChain => require_onchain(caller),
+		HostMode::OffChain => require_offchain(caller),
+	}
 }
 
 fn memory<T: Config>(caller: &Caller<'_, T>) -> HostResult<Memory> {
@@ -380,7 +391,6 @@ fn storage_set<T: Config>(
 	value_len: u32,
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
-	require_onchain(&mut caller)?;
 	if value_len > T::MaxValueLen::get() {
 		return Err(trap(Trap::ValueTooLarge));
 	}
@@ -411,7 +421,6 @@ fn storage_clear<T: Config>(
 	key_len: u32,
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
-	require_onchain(&mut caller)?;
 	let key = storage_key(&mut caller, key_ptr, key_len)?;
 	charge(&mut caller, meter::storage_write::<T>(key_len, 0))?;
 	let Some(old) = old_len(&mut caller, &key)? else {
@@ -471,11 +480,7 @@ fn storage_next_key<T: Config>(
 
 // ---- context ----
 
-fn caller_fn<T: Config>(
-	mut caller: Caller<'_, T>,
-	out_ptr: u32,
-	out_len_ptr: u32,
-) -> HostResult<u32> {
+fn caller<T: Config>(mut caller: Caller<'_, T>, out_ptr: u32, out_len_ptr: u32) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
 	let encoded = caller.data().caller.encode();
 	code(write_output(&mut caller, out_ptr, out_len_ptr, &encoded))
@@ -507,7 +512,6 @@ fn deposit_event<T: Config>(
 	data_len: u32,
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>().saturating_add(T::DbWeight::get().writes(1)))?;
-	require_onchain(&mut caller)?;
 	if data_len > T::MaxEventLen::get() {
 		return Err(trap(Trap::EventTooLarge));
 	}
@@ -597,7 +601,6 @@ fn cap_mint<T: Config>(
 	out_id_ptr: u32,
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>().saturating_add(meter::cap_table::<T>(1, 3)))?;
-	require_onchain(&mut caller)?;
 	if data_len > T::MaxCapDataLen::get() {
 		return Err(trap(Trap::CapDataTooLarge));
 	}
@@ -643,7 +646,6 @@ fn cap_invoke<T: Config>(
 	out_len_ptr: u32,
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
-	require_onchain(&mut caller)?;
 	if !output_buffer_fits(&mut caller, out_len_ptr)? {
 		return Ok(ReturnCode::OutputTooSmall.into());
 	}
@@ -684,7 +686,6 @@ fn call_module<T: Config>(
 
 fn cap_drop<T: Config>(mut caller: Caller<'_, T>, cap: u64, fuel_limit: u64) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
-	require_onchain(&mut caller)?;
 	let me = caller.data().me();
 	let result =
 		nested(&mut caller, fuel_limit, |ctx, sandbox| ctx.drop_capability(sandbox, me, cap))?;
@@ -701,7 +702,6 @@ fn cap_transfer<T: Config>(
 	holder_len: u32,
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>().saturating_add(meter::cap_table::<T>(2, 3)))?;
-	require_onchain(&mut caller)?;
 	if holder_len > MAX_HOLDER_LEN {
 		return Ok(ReturnCode::DecodeFailed.into());
 	}
@@ -727,7 +727,6 @@ fn trust_engines<T: Config>(
 	list_len: u32,
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>().saturating_add(T::DbWeight::get().writes(1)))?;
-	require_onchain(&mut caller)?;
 	// Longest encoding of `MaxTrustedEngines` accounts (compact length prefix included); a
 	// longer list has too many entries, reported like one that decodes to too many.
 	let max = T::MaxTrustedEngines::get().saturating_mul(32).saturating_add(8);
@@ -778,7 +777,6 @@ fn secret_key<T: Config>(caller: &mut Caller<'_, T>, ptr: u32, len: u32) -> Host
 /// calling a module does not lend it an engine it did not choose.
 fn enter_engine_service<T: Config>(caller: &mut Caller<'_, T>) -> HostResult<bool> {
 	charge(caller, meter::host_call::<T>())?;
-	require_offchain(caller)?;
 	Ok(engine::trusted_by::<T>(caller.data().module))
 }
 
@@ -870,19 +868,16 @@ fn http_fetch<T: Config>(
 
 fn random_seed<T: Config>(mut caller: Caller<'_, T>, out_ptr: u32) -> HostResult<()> {
 	charge(&mut caller, meter::host_call::<T>())?;
-	require_offchain(&mut caller)?;
 	write(&mut caller, out_ptr, &sp_io::offchain::random_seed())
 }
 
 fn now_ms<T: Config>(mut caller: Caller<'_, T>) -> HostResult<u64> {
 	charge(&mut caller, meter::host_call::<T>())?;
-	require_offchain(&mut caller)?;
 	Ok(sp_io::offchain::timestamp().unix_millis())
 }
 
 fn engine_account<T: Config>(mut caller: Caller<'_, T>, out_ptr: u32) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
-	require_offchain(&mut caller)?;
 	match engine::engine_account::<T>() {
 		Ok(account) => {
 			write(&mut caller, out_ptr, &account)?;
@@ -914,42 +909,40 @@ fn submit_transaction<T: Config>(
 	})
 }
 
-/// A linker with every host function of the ABI.
-pub(crate) fn linker<T: Config>(engine: &Engine) -> HostResult<Linker<HostState<T>>> {
-	let mut linker = Linker::new(engine);
-	let m = abi::IMPORT_MODULE;
-	linker
-		.func_wrap(m, "input", input::<T>)?
-		.func_wrap(m, "return_value", return_value::<T>)?
-		.func_wrap(m, "storage_get", storage_get::<T>)?
-		.func_wrap(m, "storage_set", storage_set::<T>)?
-		.func_wrap(m, "storage_clear", storage_clear::<T>)?
-		.func_wrap(m, "storage_next_key", storage_next_key::<T>)?
-		.func_wrap(m, "caller", caller_fn::<T>)?
-		.func_wrap(m, "module_id", module_id::<T>)?
-		.func_wrap(m, "module_version", module_version::<T>)?
-		.func_wrap(m, "block_number", block_number::<T>)?
-		.func_wrap(m, "fuel_left", fuel_left::<T>)?
-		.func_wrap(m, "deposit_event", deposit_event::<T>)?
-		.func_wrap(m, "debug_log", debug_log::<T>)?
-		.func_wrap(m, "hash_blake2_256", hash_blake2_256::<T>)?
-		.func_wrap(m, "sr25519_verify", sr25519_verify::<T>)?
-		.func_wrap(m, "module_lookup", module_lookup::<T>)?
-		.func_wrap(m, "cap_mint", cap_mint::<T>)?
-		.func_wrap(m, "cap_inspect", cap_inspect::<T>)?
-		.func_wrap(m, "cap_invoke", cap_invoke::<T>)?
-		.func_wrap(m, "call_module", call_module::<T>)?
-		.func_wrap(m, "cap_drop", cap_drop::<T>)?
-		.func_wrap(m, "cap_transfer", cap_transfer::<T>)?
-		.func_wrap(m, "trust_engines", trust_engines::<T>)?
-		.func_wrap(m, "engine_info", engine_info::<T>)?
-		.func_wrap(m, "secret_get", secret_get::<T>)?
-		.func_wrap(m, "secret_set", secret_set::<T>)?
-		.func_wrap(m, "secret_clear", secret_clear::<T>)?
-		.func_wrap(m, "http_fetch", http_fetch::<T>)?
-		.func_wrap(m, "random_seed", random_seed::<T>)?
-		.func_wrap(m, "now_ms", now_ms::<T>)?
-		.func_wrap(m, "engine_account", engine_account::<T>)?
-		.func_wrap(m, "submit_transaction", submit_transaction::<T>)?;
-	Ok(linker)
+/// The host function's result type in Rust: `u32`, `u64` or nothing.
+macro_rules! host_result {
+	() => {
+		()
+	};
+	($ret:tt) => {
+		$ret
+	};
 }
+
+/// Expands the ABI's one list of host functions ([`kernel_primitives::host_functions!`]) into
+/// the linker: each function under its name, behind the rule of its mode. A function whose
+/// signature here differs from the list's does not compile.
+macro_rules! define_linker {
+	(
+		module = $module:literal;
+		$( $(#[$meta:meta])* $mode:ident fn $name:ident( $( $arg:ident : $ty:tt ),* ) $( -> $ret:tt )?; )*
+	) => {
+		/// A linker with every host function of the ABI.
+		pub(crate) fn linker<T: Config>(engine: &Engine) -> HostResult<Linker<HostState<T>>> {
+			let mut linker = Linker::new(engine);
+			$(
+				linker.func_wrap(
+					$module,
+					stringify!($name),
+					|mut caller: Caller<'_, T>, $( $arg: $ty ),*| -> HostResult<host_result!($($ret)?)> {
+						enforce_mode(&mut caller, kernel_primitives::__abi_host_mode!($mode))?;
+						self::$name::<T>(caller, $( $arg ),*)
+					},
+				)?;
+			)*
+			Ok(linker)
+		}
+	};
+}
+
+kernel_primitives::host_functions!(define_linker);

@@ -34,6 +34,13 @@ pub enum CallBody {
 	/// One call of the padding function, which returns at once: wasmi translates all of it
 	/// (lazily, when it is first called) and executes nothing.
 	CallPadding,
+	/// One call of the padding function, which executes all of it: `i32.const 0; drop`
+	/// throughout, so live code is translated (wasmi only skims code after a `return`).
+	CallLivePadding,
+	/// One call of the padding function, which is one `br_table` with a target per byte:
+	/// translated in full, executed in one step. The shape whose translation costs the most
+	/// per byte for the least execution.
+	CallBrTable,
 }
 
 /// Encodes a module whose `call` does `body`, padded with a never-called function of `padding`
@@ -56,7 +63,11 @@ fn shaped(body: CallBody, padding: u32, pages: u32) -> Vec<u8> {
 			params: &[I32, I32, I32, I64, I32, I32],
 			results: &[I32],
 		}],
-		CallBody::Empty | CallBody::Loop(_) | CallBody::CallPadding => Vec::new(),
+		CallBody::Empty
+		| CallBody::Loop(_)
+		| CallBody::CallPadding
+		| CallBody::CallLivePadding
+		| CallBody::CallBrTable => Vec::new(),
 	};
 	let call = match body {
 		CallBody::Empty => function(&[], &[]),
@@ -88,15 +99,11 @@ fn shaped(body: CallBody, padding: u32, pages: u32) -> Vec<u8> {
 			counting_loop(times, &code)
 		},
 		// call $padding: the fifth defined function, after the imports.
-		CallBody::CallPadding => function(&[], &[0x10, imports.len() as u8 + 4]),
+		CallBody::CallPadding | CallBody::CallLivePadding | CallBody::CallBrTable => {
+			function(&[], &[0x10, imports.len() as u8 + 4])
+		},
 	};
-	// `i32.const 0; drop` repeated: three bytes each.
-	let mut padding_code = Vec::new();
-	if matches!(body, CallBody::CallPadding) {
-		padding_code.push(0x0f); // return
-	}
-	padding_code.extend([0x41, 0x00, 0x1a].repeat((padding / 3) as usize));
-	let padding = function(&[], &padding_code);
+	let padding = function(&[], &padding_code(&body, padding));
 	let empty = function(&[], &[]);
 	let defined = [
 		("init", empty.clone()),
@@ -106,6 +113,35 @@ fn shaped(body: CallBody, padding: u32, pages: u32) -> Vec<u8> {
 		("", padding),
 	];
 	encode(&imports, &defined, pages)
+}
+
+/// The code of the padding function, about `padding` bytes.
+fn padding_code(body: &CallBody, padding: u32) -> Vec<u8> {
+	let mut code = Vec::new();
+	match body {
+		CallBody::CallBrTable => {
+			// `block (br_table 0 0 … 0 (i32.const 0)) end`, a target of one byte each, in
+			// blocks of at most `BR_TABLE_TARGETS` targets (wasmparser's limit is 128 Ki).
+			const BR_TABLE_TARGETS: u32 = 64 * 1024;
+			let mut left = padding;
+			while left > 16 {
+				let targets = (left - 16).min(BR_TABLE_TARGETS);
+				code.extend([0x02, EMPTY_BLOCK, 0x41, 0x00, 0x0e]);
+				unsigned_leb(&mut code, targets);
+				code.extend(core::iter::repeat_n(0x00, targets as usize + 1));
+				code.push(0x0b);
+				left = left.saturating_sub(targets + 16);
+			}
+		},
+		_ => {
+			if matches!(body, CallBody::CallPadding) {
+				code.push(0x0f); // return
+			}
+			// `i32.const 0; drop` repeated: three bytes each.
+			code.extend([0x41, 0x00, 0x1a].repeat((padding / 3) as usize));
+		},
+	}
+	code
 }
 
 /// A function body with `locals` (one i32 each) and `code`.

@@ -252,6 +252,36 @@ fn every_nested_frame_pays_its_fixed_cost() {
 	});
 }
 
+/// The execution's cache of parsed modules is seen in its fuel: wasmi translates a function on
+/// its first call in the execution, so a callee entered twice pays for translating its code
+/// once, and the second frame costs less than the first by about that much (with a module
+/// parsed anew for each frame it would pay twice). Every frame still pays its fixed cost and
+/// its code load.
+#[test]
+fn a_module_entered_twice_in_one_execution_is_translated_once() {
+	new_test_ext().execute_with(|| {
+		use crate::wasm::synth::{module, CallBody};
+		let padding = 96 * 1024;
+		let callee = deploy_synth(module(CallBody::CallPadding, padding), "callee");
+		let none = deploy_synth(calling(callee, 0), "none");
+		let once = deploy_synth(calling(callee, 1), "once");
+		let twice = deploy_synth(calling(callee, 2), "twice");
+
+		let zero = execution_weight(call(&ALICE, none, "", ())).ref_time();
+		let one = execution_weight(call(&ALICE, once, "", ())).ref_time();
+		let two = execution_weight(call(&ALICE, twice, "", ())).ref_time();
+		let (first, second) = (one - zero, two - one);
+		let fuel =
+			u64::from(crate::meter::translation_fuel_per_byte::<Test>()) * u64::from(padding);
+		let translation = crate::meter::FuelRate::of::<Test>().ref_time_of(fuel);
+		assert!(first >= second + translation * 9 / 10, "{first} {second} {translation}");
+		let callee_code = Modules::<Test>::get(callee).expect("exists").code_len;
+		let per_frame = crate::meter::frame::<Test>()
+			.saturating_add(crate::meter::code_load_weight::<Test>(callee_code));
+		assert!(second >= per_frame.ref_time(), "{second} {per_frame:?}");
+	});
+}
+
 #[test]
 fn a_request_frame_pays_its_fixed_cost() {
 	new_test_ext().execute_with(|| {

@@ -34,6 +34,14 @@ fn install<T: Config>(deployer: &T::AccountId, code: &[u8]) -> ModuleId {
 	install_as::<T>(deployer, code, "bench")
 }
 
+/// A funded caller and a synthetic module of `body` with `padding` bytes of padding, stored
+/// (the setup of the execution-cost benchmarks).
+fn caller_and_module<T: Config>(body: CallBody, padding: u32) -> (T::AccountId, ModuleId) {
+	let caller = funded_caller::<T>();
+	let module = install::<T>(&caller, &code::module(body, padding));
+	(caller, module)
+}
+
 /// [`install`] under another name, for a second module.
 fn install_as<T: Config>(deployer: &T::AccountId, code: &[u8], name: &str) -> ModuleId {
 	let valid = wasm::validate::<T>(code).expect("benchmark code is valid");
@@ -79,8 +87,7 @@ mod benchmarks {
 	/// A public call of a module that does nothing.
 	#[benchmark]
 	fn call() {
-		let caller = funded_caller::<T>();
-		let module = install::<T>(&caller, &code::module(CallBody::Empty, 0));
+		let (caller, module) = caller_and_module::<T>(CallBody::Empty, 0);
 
 		#[extrinsic_call]
 		_(
@@ -97,8 +104,7 @@ mod benchmarks {
 	/// Invoking a capability whose creator's handler does nothing.
 	#[benchmark]
 	fn invoke() {
-		let caller = funded_caller::<T>();
-		let module = install::<T>(&caller, &code::module(CallBody::Empty, 0));
+		let (caller, module) = caller_and_module::<T>(CallBody::Empty, 0);
 		let cap = capability::mint::<T>(
 			Holder::Account(caller.clone()),
 			Creator::Module(module),
@@ -125,8 +131,7 @@ mod benchmarks {
 	/// Dropping a capability whose creator's `on_drop` does nothing.
 	#[benchmark]
 	fn drop_capability() {
-		let caller = funded_caller::<T>();
-		let module = install::<T>(&caller, &code::module(CallBody::Empty, 0));
+		let (caller, module) = caller_and_module::<T>(CallBody::Empty, 0);
 		let cap = capability::mint::<T>(
 			Holder::Account(caller.clone()),
 			Creator::Module(module),
@@ -197,8 +202,7 @@ mod benchmarks {
 	/// calibrates the weight of one unit of fuel.
 	#[benchmark]
 	fn instr(r: Linear<0, 10_000>) {
-		let caller = funded_caller::<T>();
-		let module = install::<T>(&caller, &code::module(CallBody::Loop(r), 0));
+		let (caller, module) = caller_and_module::<T>(CallBody::Loop(r), 0);
 
 		#[block]
 		{
@@ -209,8 +213,7 @@ mod benchmarks {
 	/// `r` calls of a host function that does nothing but return a value.
 	#[benchmark]
 	fn host_fn(r: Linear<0, 10_000>) {
-		let caller = funded_caller::<T>();
-		let module = install::<T>(&caller, &code::module(CallBody::HostCalls(r), 0));
+		let (caller, module) = caller_and_module::<T>(CallBody::HostCalls(r), 0);
 
 		#[block]
 		{
@@ -221,8 +224,7 @@ mod benchmarks {
 	/// Copying `n` bytes of input into a module's memory.
 	#[benchmark]
 	fn host_input(n: Linear<0, { T::MaxParamsLen::get() - 64 }>) {
-		let caller = funded_caller::<T>();
-		let module = install::<T>(&caller, &code::module(CallBody::ReadInput, 0));
+		let (caller, module) = caller_and_module::<T>(CallBody::ReadInput, 0);
 		let params = vec![7u8; n as usize];
 
 		#[block]
@@ -235,8 +237,7 @@ mod benchmarks {
 	/// validated at deploy (the part of each frame that grows with the code).
 	#[benchmark]
 	fn code_load(c: Linear<0, { T::MaxCodeLen::get() - 1024 }>) {
-		let caller = funded_caller::<T>();
-		let module = install::<T>(&caller, &code::module(CallBody::Empty, c));
+		let (caller, module) = caller_and_module::<T>(CallBody::Empty, c);
 
 		#[block]
 		{
@@ -249,8 +250,7 @@ mod benchmarks {
 	/// the fuel wasmi charges for it (`meter::translation_fuel_per_byte`).
 	#[benchmark]
 	fn translate(c: Linear<0, { T::MaxCodeLen::get() - 1024 }>) {
-		let caller = funded_caller::<T>();
-		let module = install::<T>(&caller, &code::module(CallBody::CallPadding, c));
+		let (caller, module) = caller_and_module::<T>(CallBody::CallPadding, c);
 
 		#[block]
 		{
@@ -262,8 +262,7 @@ mod benchmarks {
 	/// `i32.const 0; drop`, all executed. Its slope is translation plus execution.
 	#[benchmark]
 	fn translate_live(c: Linear<0, { T::MaxCodeLen::get() - 1024 }>) {
-		let caller = funded_caller::<T>();
-		let module = install::<T>(&caller, &code::module(CallBody::CallLivePadding, c));
+		let (caller, module) = caller_and_module::<T>(CallBody::CallLivePadding, c);
 
 		#[block]
 		{
@@ -275,8 +274,7 @@ mod benchmarks {
 	/// one `br_table` with a target per byte, translated in full and executed in one step.
 	#[benchmark]
 	fn translate_br_table(c: Linear<0, { T::MaxCodeLen::get() - 1024 }>) {
-		let caller = funded_caller::<T>();
-		let module = install::<T>(&caller, &code::module(CallBody::CallBrTable, c));
+		let (caller, module) = caller_and_module::<T>(CallBody::CallBrTable, c);
 
 		#[block]
 		{
@@ -356,8 +354,7 @@ mod benchmarks {
 	// `skip_meta`: the storage comments would list every one of the `n` keys.
 	#[benchmark(skip_meta)]
 	fn next_key_deleted(n: Linear<0, 2_000>) {
-		let caller = funded_caller::<T>();
-		let module = install::<T>(&caller, &code::module(CallBody::Empty, 0));
+		let (_caller, module) = caller_and_module::<T>(CallBody::Empty, 0);
 		let storage = ModuleStorage::new(module);
 		let keys: Vec<[u8; 5]> = (0..n).map(deleted_key).collect();
 		for key in &keys {

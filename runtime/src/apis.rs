@@ -214,7 +214,7 @@ impl_runtime_apis! {
 			origin: AccountId,
 			call: DryRunCall,
 			weight_limit: Option<Weight>,
-		) -> DryRunResult<AccountId, KernelEvent> {
+		) -> DryRunResult<AccountId, Balance, KernelEvent> {
 			Kernel::dry_run(origin, call, weight_limit)
 		}
 

@@ -160,6 +160,7 @@ impl pallet_kernel::Config for Runtime {
 	type MaxChangedModules = ConstU32<64>;
 	type OffchainFrameWeight = KernelOffchainFrameWeight;
 	type EngineTxWeight = KernelEngineTxWeight;
+	type EngineDepositLimit = ConstU128<UNIT>;
 }
 
 impl frame_system::offchain::SigningTypes for Runtime {

@@ -17,6 +17,7 @@ fn kernel_call() -> RuntimeCall {
 		caps: Default::default(),
 		requests: Default::default(),
 		weight_limit: Weight::zero(),
+		storage_deposit_limit: None,
 	})
 }
 

@@ -102,6 +102,33 @@ test('deploy a module, request a slashable capability and pass it in the same ca
   assert.deepEqual(k.decode(api, 'BalanceCap', listed.data).toJSON(), { slashable: { account: alice.address, amount: 100 } });
 });
 
+test('a dry run shows the storage deposit, and the signer pays it onto the module, not the deployer', async () => {
+  const balance = await k.moduleInfo(api, 'balance');
+  assert.notEqual(balance.deployer, bob.address, 'Bob is a stranger to the module');
+  const send = (to, amount) => k.encode(api, '(ModuleHolder,u128)', [{ Account: to }, amount]);
+  await k.call(api, alice, { module: 'balance', fn: 'transfer', params: send(bob.address, 10) });
+
+  // Bob's transfer to an account the module has never seen adds an entry to its state.
+  const fresh = k.signer('//deposit-receiver').address;
+  const preview = await k.dryRun(api, bob.address, {
+    Call: { module: balance.id, function: k.text('transfer'), params: send(fresh, 1), caps: [], requests: [] },
+  });
+  assert.ok(preview.ok, JSON.stringify(preview.error));
+  const charge = preview.storageDeposit.charge;
+  assert.ok(charge > 0n, `a new entry is charged: ${JSON.stringify(preview.storageDeposit, (_, v) => String(v))}`);
+
+  const reserved = async (who) => (await api.query.system.account(who)).data.reserved.toBigInt();
+  const free = async (who) => (await api.query.system.account(who)).data.free.toBigInt();
+  const [moduleBefore, deployerBefore, bobBefore] = [await reserved(balance.account), await reserved(balance.deployer), await free(bob.address)];
+  const result = await k.call(api, bob, { module: 'balance', fn: 'transfer', params: send(fresh, 1) });
+  const paid = result.events.find((e) => api.events.transactionPayment.TransactionFeePaid.is(e));
+  const fee = paid.data.actualFee.toBigInt();
+
+  assert.equal(await reserved(balance.account), moduleBefore + charge, 'held on the module account');
+  assert.equal(await reserved(balance.deployer), deployerBefore, 'the deployer holds nothing more');
+  assert.equal(await free(bob.address), bobBefore - charge - fee, 'Bob paid the deposit and his fee');
+});
+
 test('invoke a capability: split returns two, dropping unlocks', async () => {
   const before = await balanceOf(alice.address);
   const request = k.encode(api, 'BalanceCap', { Slashable: { account: alice.address, amount: 50 } });

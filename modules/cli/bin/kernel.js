@@ -22,7 +22,8 @@ program
   .option('--quiet', 'no progress messages on stderr')
   .option('--no-preflight', 'submit even when a dry run fails (the transaction then fails on chain, paying its fee)')
   .option('--ref-time <ps>', 'weight limit: ref time in picoseconds (default: twice a dry run)')
-  .option('--proof-size <bytes>', 'weight limit: proof size');
+  .option('--proof-size <bytes>', 'weight limit: proof size')
+  .option('--storage-deposit-limit <amount>', 'most to pay in storage deposits, net (default: what a dry run charges)');
 
 function bytesOptions(command, prefix = 'params') {
   return command
@@ -45,6 +46,11 @@ function weightLimit() {
     refTime: BigInt(refTime ?? k.DEFAULT_WEIGHT_LIMIT.refTime),
     proofSize: BigInt(proofSize ?? k.DEFAULT_WEIGHT_LIMIT.proofSize),
   };
+}
+
+function storageDepositLimit() {
+  const { storageDepositLimit: limit } = program.opts();
+  return limit === undefined ? undefined : BigInt(limit);
 }
 
 async function requests(api, list = []) {
@@ -126,6 +132,7 @@ bytesOptions(
       caps: (opts.cap ?? []).map(k.capRef),
       requests: await requests(api, opts.request),
       weightLimit: weightLimit(),
+      storageDepositLimit: storageDepositLimit(),
     };
     const { code, name, params, caps, requests: reqs } = args;
     await preflight(api, pair, { Deploy: { code: k.u8aToHex(code), name: k.text(name), params, caps, requests: reqs } });
@@ -151,6 +158,7 @@ bytesOptions(
       caps: (opts.cap ?? []).map(k.capRef),
       requests: await requests(api, opts.request),
       weightLimit: weightLimit(),
+      storageDepositLimit: storageDepositLimit(),
     };
     const id = await k.moduleId(api, module);
     await preflight(api, pair, { Call: { module: id, function: k.text(fn), params: args.params, caps: args.caps, requests: args.requests } });
@@ -175,6 +183,7 @@ bytesOptions(
       caps: (opts.cap ?? []).map(k.capRef),
       requests: await requests(api, opts.request),
       weightLimit: weightLimit(),
+      storageDepositLimit: storageDepositLimit(),
     };
     await preflight(api, pair, { Invoke: { cap: args.cap, function: k.text(fn), params: args.params, caps: args.caps, requests: args.requests } });
     return report(api, await k.invoke(api, pair, args));
@@ -188,9 +197,15 @@ program
   .action(
     withApi(async (api, pair, cap) => {
       await preflight(api, pair, { Drop: { cap: BigInt(cap) } });
-      return report(api, await k.dropCapability(api, pair, { cap: BigInt(cap), weightLimit: weightLimit() }));
+      return report(api, await k.dropCapability(api, pair, { cap: BigInt(cap), weightLimit: weightLimit(), storageDepositLimit: storageDepositLimit() }));
     }),
   );
+
+program
+  .command('forget')
+  .description("remove a capability you hold without its creator's on_drop (what it stands for, locked funds say, stays)")
+  .argument('<cap>', 'capability id')
+  .action(withApi(async (api, pair, cap) => report(api, await k.forgetCapability(api, pair, { cap: BigInt(cap) }))));
 
 program
   .command('give')

@@ -321,56 +321,75 @@ async function requestsArg(api, requests = []) {
 
 /** Picks a weight limit: the given one, or twice what a dry run needs. */
 export async function weightFor(api, origin, dryRunCall, weightLimit) {
-  if (weightLimit) return weightLimit;
+  return (await limitsFor(api, origin, dryRunCall, { weightLimit })).weight;
+}
+
+/**
+ * Picks a transaction's limits: the weight and storage deposit limits given, or else twice the
+ * weight a dry run needs and exactly the deposit it charges (`null`, no limit, when the dry run
+ * fails: the transaction then fails on chain with the same error). A weight given without a
+ * deposit limit skips the dry run and sets no deposit limit.
+ */
+export async function limitsFor(api, origin, dryRunCall, { weightLimit, storageDepositLimit } = {}) {
+  if (weightLimit) return { weight: weightLimit, deposit: storageDepositLimit ?? null };
   const dry = await api.call.kernelApi.dryRun(origin, dryRunCall, null);
-  const required = dry.weightRequired;
   if (dry.result.isErr) {
     // Let the transaction fail on chain with the same error; give it a modest budget.
-    return DEFAULT_WEIGHT_LIMIT;
+    return { weight: DEFAULT_WEIGHT_LIMIT, deposit: storageDepositLimit ?? null };
   }
+  const required = dry.weightRequired;
+  const charged = dry.storageDeposit.isCharge ? dry.storageDeposit.asCharge.toBigInt() : 0n;
   return {
-    refTime: required.refTime.toBigInt() * 2n + 1_000_000_000n,
-    proofSize: required.proofSize.toBigInt() * 2n + 64n * 1024n,
+    weight: {
+      refTime: required.refTime.toBigInt() * 2n + 1_000_000_000n,
+      proofSize: required.proofSize.toBigInt() * 2n + 64n * 1024n,
+    },
+    deposit: storageDepositLimit ?? charged,
   };
 }
 
 /** Deploys `code` (bytes) as `name`. Returns the new module id with the submission result. */
-export async function deploy(api, pair, { code, name, params = '0x', caps = [], requests = [], weightLimit }) {
+export async function deploy(api, pair, { code, name, params = '0x', caps = [], requests = [], ...limits }) {
   const codeHex = typeof code === 'string' ? code : u8aToHex(code);
   const reqs = await requestsArg(api, requests);
   const dryRunCall = { Deploy: { code: codeHex, name: text(name), params, caps, requests: reqs } };
-  const limit = await weightFor(api, pair.address, dryRunCall, weightLimit);
-  const result = await submit(api, pair, api.tx.kernel.deploy(codeHex, name, params, caps, reqs, limit));
+  const { weight, deposit } = await limitsFor(api, pair.address, dryRunCall, limits);
+  const result = await submit(api, pair, api.tx.kernel.deploy(codeHex, name, params, caps, reqs, weight, deposit));
   const deployed = result.events.find((e) => api.events.kernel.ModuleDeployed.is(e));
   return { ...result, module: deployed.data.module.toNumber() };
 }
 
 /** Calls `fn` of `module` (id or name). */
-export async function call(api, pair, { module, fn, params = '0x', caps = [], requests = [], weightLimit }) {
+export async function call(api, pair, { module, fn, params = '0x', caps = [], requests = [], ...limits }) {
   const id = await moduleId(api, module);
   const reqs = await requestsArg(api, requests);
   const dryRunCall = { Call: { module: id, function: text(fn), params, caps, requests: reqs } };
-  const limit = await weightFor(api, pair.address, dryRunCall, weightLimit);
-  return submit(api, pair, api.tx.kernel.call(id, fn, params, caps, reqs, limit));
+  const { weight, deposit } = await limitsFor(api, pair.address, dryRunCall, limits);
+  return submit(api, pair, api.tx.kernel.call(id, fn, params, caps, reqs, weight, deposit));
 }
 
 /** Invokes capability `cap` with `fn`. */
-export async function invoke(api, pair, { cap, fn, params = '0x', caps = [], requests = [], weightLimit }) {
+export async function invoke(api, pair, { cap, fn, params = '0x', caps = [], requests = [], ...limits }) {
   const reqs = await requestsArg(api, requests);
   const dryRunCall = { Invoke: { cap, function: text(fn), params, caps, requests: reqs } };
-  const limit = await weightFor(api, pair.address, dryRunCall, weightLimit);
-  return submit(api, pair, api.tx.kernel.invoke(cap, fn, params, caps, reqs, limit));
+  const { weight, deposit } = await limitsFor(api, pair.address, dryRunCall, limits);
+  return submit(api, pair, api.tx.kernel.invoke(cap, fn, params, caps, reqs, weight, deposit));
 }
 
 /** Drops capability `cap`. */
-export async function dropCapability(api, pair, { cap, weightLimit }) {
-  const limit = await weightFor(api, pair.address, { Drop: { cap } }, weightLimit);
-  return submit(api, pair, api.tx.kernel.dropCapability(cap, limit));
+export async function dropCapability(api, pair, { cap, ...limits }) {
+  const { weight, deposit } = await limitsFor(api, pair.address, { Drop: { cap } }, limits);
+  return submit(api, pair, api.tx.kernel.dropCapability(cap, weight, deposit));
 }
 
 /** Gives capability `cap` to `to` (`{ Account: address }` or `{ Module: id }`). */
 export function giveCapability(api, pair, { cap, to }) {
   return submit(api, pair, api.tx.kernel.transferCapability(cap, to));
+}
+
+/** Removes capability `cap` without telling its creator (no `on_drop`: what it stands for stays). */
+export function forgetCapability(api, pair, { cap }) {
+  return submit(api, pair, api.tx.kernel.forgetCapability(cap));
 }
 
 /** Stages code for an upgrade by hash; returns its hash. */
@@ -517,6 +536,11 @@ export async function preflight(api, origin, dryRunCall, weightLimit = null) {
   return report;
 }
 
+/** A dry run's net deposit: `{ charge }` or `{ refund }`, in the chain's smallest unit. */
+function storageDepositOf(deposit) {
+  return deposit.isCharge ? { charge: deposit.asCharge.toBigInt() } : { refund: deposit.asRefund.toBigInt() };
+}
+
 /** Dry-runs a `DryRunCall` as `origin`; returns a JSON-friendly report. */
 export async function dryRun(api, origin, dryRunCall, weightLimit = null) {
   const result = await api.call.kernelApi.dryRun(origin, dryRunCall, weightLimit);
@@ -530,6 +554,7 @@ export async function dryRun(api, origin, dryRunCall, weightLimit = null) {
     failedFrames: await describeFrames(api, result.failedFrames),
     weightRequired: result.weightRequired.toJSON(),
     fuelUsed: result.fuelUsed.toBigInt(),
+    storageDeposit: storageDepositOf(result.storageDeposit),
     events: json.events,
     capabilityFlow: json.capabilityFlow,
   };

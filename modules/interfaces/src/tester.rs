@@ -22,6 +22,9 @@ pub mod function {
 	pub const KEPT: &str = "kept";
 	/// [`InvokeArgs`]: invokes a held capability and reports the [`Outcome`].
 	pub const INVOKE: &str = "invoke";
+	/// `(InvokeArgs, Vec<u8>, Vec<u8>)`: invokes a held capability, then writes the value under the key
+	/// as `set` does, whatever the invocation did; returns the invocation's [`Outcome`].
+	pub const INVOKE_THEN_SET: &str = "invoke_then_set";
 	/// [`CallArgs`]: calls a module and reports the [`Outcome`].
 	pub const CALL: &str = "call";
 	/// `Vec<CallArgs>`: makes each call in turn, going on when one fails; returns the

@@ -55,6 +55,15 @@ impl Module for Tester {
 					.map_err(|failed| failed.error);
 				Ok(Output::value(&outcome(result)))
 			},
+			f::INVOKE_THEN_SET => {
+				let (args, key, value): (InvokeArgs, Vec<u8>, Vec<u8>) = call.args()?;
+				let function = core::str::from_utf8(&args.function).map_err(|_| Error::Decode)?;
+				let result = Cap::from_id(args.cap)
+					.invoke_with_fuel(function, &Encoded(&args.params), held(args.caps), args.fuel)
+					.map_err(|failed| failed.error);
+				DATA.insert(&key, &value);
+				Ok(Output::value(&outcome(result)))
+			},
 			f::CALL => {
 				let args: CallArgs = call.args()?;
 				let result = call_with(args);

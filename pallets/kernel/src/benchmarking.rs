@@ -46,7 +46,11 @@ fn caller_and_module<T: Config>(body: CallBody, padding: u32) -> (T::AccountId, 
 fn install_as<T: Config>(deployer: &T::AccountId, code: &[u8], name: &str) -> ModuleId {
 	let valid = wasm::validate::<T>(code).expect("benchmark code is valid");
 	let name: ModuleName<T> = name.as_bytes().to_vec().try_into().expect("short name");
-	lifecycle::create_module::<T>(deployer.clone(), name, code, valid).expect("module created")
+	let (result, _) = crate::exec::run_top_level::<T, _>(Weight::MAX, |ctx, _| {
+		ctx.charge_deposits_to(deployer.clone(), None);
+		lifecycle::create_module::<T>(ctx, deployer.clone(), name, code, valid)
+	});
+	result.expect("module created")
 }
 
 fn function<T: Config>(name: &str) -> FunctionName<T> {
@@ -79,6 +83,7 @@ mod benchmarks {
 			CapRefs::<T>::default(),
 			Requests::<T>::default(),
 			Weight::MAX,
+			None,
 		);
 
 		assert_eq!(crate::NextModuleId::<T>::get(), next + 1);
@@ -98,6 +103,7 @@ mod benchmarks {
 			CapRefs::<T>::default(),
 			Requests::<T>::default(),
 			Weight::MAX,
+			None,
 		);
 	}
 
@@ -123,6 +129,7 @@ mod benchmarks {
 			CapRefs::<T>::default(),
 			Requests::<T>::default(),
 			Weight::MAX,
+			None,
 		);
 
 		assert!(crate::Capabilities::<T>::get(cap).is_none());
@@ -142,7 +149,7 @@ mod benchmarks {
 		.expect("ids left");
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(caller), cap, Weight::MAX);
+		_(RawOrigin::Signed(caller), cap, Weight::MAX, None);
 
 		assert!(crate::Capabilities::<T>::get(cap).is_none());
 	}
@@ -389,6 +396,7 @@ mod benchmarks {
 			CapRefs::<T>::default(),
 			Requests::<T>::default(),
 			Weight::MAX,
+			None,
 		);
 	}
 
@@ -412,6 +420,7 @@ mod benchmarks {
 			CapRefs::<T>::default(),
 			Requests::<T>::default(),
 			Weight::MAX,
+			None,
 		);
 	}
 
@@ -436,6 +445,7 @@ mod benchmarks {
 			CapRefs::<T>::default(),
 			requests,
 			Weight::MAX,
+			None,
 		)
 		.expect("the request is granted");
 		let cap = crate::HeldBy::<T>::iter_key_prefix(Holder::Account(caller.clone()))
@@ -455,6 +465,7 @@ mod benchmarks {
 			CapRefs::<T>::default(),
 			Requests::<T>::default(),
 			Weight::MAX,
+			None,
 		);
 
 		assert!(crate::Capabilities::<T>::get(cap).is_none(), "consumed");
@@ -509,7 +520,8 @@ fn deploy_module<T: Config>(
 	let (result, _) = crate::exec::run_top_level::<T, _>(Weight::MAX, |ctx, sandbox| {
 		let valid = wasm::validate::<T>(code).expect("benchmark code is valid");
 		let name: ModuleName<T> = name.to_vec().try_into().expect("short name");
-		let id = lifecycle::create_module::<T>(caller.clone(), name, code, valid)?;
+		ctx.charge_deposits_to(caller.clone(), None);
+		let id = lifecycle::create_module::<T>(ctx, caller.clone(), name, code, valid)?;
 		ctx.init(sandbox, id, caller.clone(), params, vec![])?;
 		Ok(id)
 	});

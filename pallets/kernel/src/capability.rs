@@ -6,10 +6,10 @@
 //! transaction, so a failed frame undoes them with everything else.
 
 use crate::{
-	exec::ExecError, CapData, Capabilities, CapabilityOf, Config, Event, HeldBy, HolderOf,
+	exec::ExecError, CapData, Capabilities, CapabilityOf, Config, Event, HeldBy, HolderOf, Modules,
 	NextCapId, Pallet,
 };
-use kernel_primitives::{CapId, Creator, Version};
+use kernel_primitives::{CapId, Creator, Holder, Version};
 use polkadot_sdk::frame_support::traits::Get;
 
 /// Mints a new capability and returns its id.
@@ -52,12 +52,30 @@ pub fn take<T: Config>(id: CapId, holder: &HolderOf<T>) -> Result<CapabilityOf<T
 	Ok(cap)
 }
 
-/// Moves the capability `id` from `from` to `to`. Moving to the current holder is a no-op.
+/// Moves the capability `id` from `from` to `to`. Moving to the current holder is a no-op. A
+/// module that does not exist (or was destroyed) cannot receive one: `ModuleNotFound`, on
+/// every path that moves capabilities.
 pub fn transfer<T: Config>(
 	id: CapId,
 	from: &HolderOf<T>,
 	to: &HolderOf<T>,
 ) -> Result<(), ExecError> {
+	ensure_receiver::<T>(to)?;
+	move_to::<T>(id, from, to)
+}
+
+/// Refuses a receiver that is not a live module.
+fn ensure_receiver<T: Config>(to: &HolderOf<T>) -> Result<(), ExecError> {
+	match to {
+		Holder::Module(module) if !Modules::<T>::contains_key(module) => {
+			Err(ExecError::ModuleNotFound)
+		},
+		_ => Ok(()),
+	}
+}
+
+/// [`transfer`] once the receiver is known to exist.
+fn move_to<T: Config>(id: CapId, from: &HolderOf<T>, to: &HolderOf<T>) -> Result<(), ExecError> {
 	let mut cap = held_by::<T>(id, from)?;
 	if from == to {
 		return Ok(());
@@ -80,11 +98,15 @@ pub fn transfer_all<T: Config>(
 	if ids.len() > T::MaxCapsPerCall::get() as usize {
 		return Err(ExecError::TooManyCapabilities);
 	}
+	if ids.is_empty() {
+		return Ok(());
+	}
+	ensure_receiver::<T>(to)?;
 	for (i, id) in ids.iter().enumerate() {
 		if ids[..i].contains(id) {
 			return Err(ExecError::DuplicateCapability);
 		}
-		transfer::<T>(*id, from, to)?;
+		move_to::<T>(*id, from, to)?;
 	}
 	Ok(())
 }

@@ -567,6 +567,8 @@ pub fn submit<T: Config>(module: ModuleId, call: EngineCall) -> Result<(), Engin
 		BoundedVec::try_from(bytes).map_err(|_| EngineError::Submission)
 	}
 	let weight_limit = T::EngineTxWeight::get();
+	// A module cannot spend more of the engine's funds on deposits than this per transaction.
+	let storage_deposit_limit = Some(T::EngineDepositLimit::get());
 	let call: Call<T> = match call {
 		EngineCall::Call { module, function, params } => Call::call {
 			module,
@@ -575,6 +577,7 @@ pub fn submit<T: Config>(module: ModuleId, call: EngineCall) -> Result<(), Engin
 			caps: Default::default(),
 			requests: Default::default(),
 			weight_limit,
+			storage_deposit_limit,
 		},
 		EngineCall::Invoke { cap, function, params } => Call::invoke {
 			cap,
@@ -583,6 +586,7 @@ pub fn submit<T: Config>(module: ModuleId, call: EngineCall) -> Result<(), Engin
 			caps: Default::default(),
 			requests: Default::default(),
 			weight_limit,
+			storage_deposit_limit,
 		},
 	};
 	warn_if_unfunded::<T>(&account);

@@ -12,11 +12,12 @@
 
 use crate::{
 	capability,
+	deposit::{self, Change, Payer, StorageDeposit},
 	meter::{self, FuelRate},
 	storage::ModuleStorage,
 	types::{apply_delta, CapData, HolderOf, ModuleInfoOf, UsageDelta},
 	wasm::{self, CodeError, Sandbox},
-	BalanceOf, Config, Error, Event, HoldReason, Modules, Pallet,
+	BalanceOf, Config, Error, Event, Modules, Pallet,
 };
 use alloc::{
 	collections::{BTreeMap, BTreeSet},
@@ -36,11 +37,11 @@ use kernel_primitives::{
 use polkadot_sdk::{
 	frame_support::{
 		storage::{with_transaction, TransactionOutcome},
-		traits::{fungible::MutateHold, tokens::Precision, Get},
+		traits::Get,
 		weights::Weight,
 	},
 	frame_system,
-	sp_runtime::{traits::Zero, DispatchError, Saturating},
+	sp_runtime::{traits::Zero, DispatchError},
 };
 
 /// Why an execution failed. Nested callers see it as a [`ReturnCode`]; transactions as an
@@ -79,8 +80,11 @@ pub enum ExecError {
 	InvalidSystemCall,
 	/// New code given to `upgrade` was rejected; the inner error says why.
 	CodeRejected(CodeError),
-	/// The deployer cannot cover the deposit for the module's state.
+	/// Whoever pays the deposit for the state the execution added cannot cover it.
 	InsufficientDeposit,
+	/// The state the execution added needs a deposit above the transaction's
+	/// `storage_deposit_limit`.
+	StorageDepositLimitExhausted,
 	/// A storage transaction could not be opened (nesting limit).
 	TransactionLimit,
 	/// A module with this name exists.
@@ -126,6 +130,8 @@ pub enum Trap {
 	OffchainOnly,
 	/// Off-chain code tried to change state (it is read-only there).
 	ReadOnly,
+	/// A module destroyed earlier in the execution tried to change state.
+	Destroyed,
 }
 
 /// Which trap the Wasm code raised, as far as a user can act on the difference.
@@ -193,9 +199,10 @@ impl ExecError {
 				ReturnCode::CallDepthExceeded
 			},
 			ExecError::Reverted(_) => ReturnCode::CalleeReverted,
-			ExecError::Trapped(_) | ExecError::Panicked(_) | ExecError::InsufficientDeposit => {
-				ReturnCode::CalleeTrapped
-			},
+			ExecError::Trapped(_)
+			| ExecError::Panicked(_)
+			| ExecError::InsufficientDeposit
+			| ExecError::StorageDepositLimitExhausted => ReturnCode::CalleeTrapped,
 			ExecError::OutOfFuel | ExecError::OutOfProofSize => ReturnCode::CalleeOutOfFuel,
 			ExecError::InvalidSystemCall
 			| ExecError::CodeRejected(_)
@@ -211,7 +218,7 @@ impl ExecError {
 
 /// What a top-level execution used, and which of its frames failed.
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
-pub struct Usage {
+pub struct Usage<Balance: Zero> {
 	/// Fuel burnt (Wasm instructions and host function charges).
 	pub fuel: u64,
 	/// Weight of that fuel plus the proof size charged.
@@ -219,6 +226,8 @@ pub struct Usage {
 	/// The last [`MAX_FAILED_FRAMES`] frames that failed, in the order they failed (a callee
 	/// before its caller), whether or not their callers went on.
 	pub failed_frames: Vec<FailedFrame>,
+	/// What the execution charged or refunded in deposits (nothing if it failed).
+	pub storage_deposit: StorageDeposit<Balance>,
 }
 
 /// State shared by all frames of one top-level execution.
@@ -231,6 +240,13 @@ pub struct ExecContext<T: Config> {
 	stack: Vec<ModuleId>,
 	/// State growth per module, settled against deposits at the end.
 	usage: BTreeMap<ModuleId, UsageDelta>,
+	/// Who pays for that growth; `None`: each module's deployer (executions nobody signed).
+	payer: Option<Payer<T>>,
+	/// What settling charged or refunded.
+	storage_deposit: StorageDeposit<BalanceOf<T>>,
+	/// Modules destroyed in this execution: frames of theirs still on the stack can no longer
+	/// change state, which would otherwise land, unpaid, in a trie queued for deletion.
+	destroyed: BTreeSet<ModuleId>,
 	/// Keys each module cleared in this execution, so that `storage_next_key` is charged for
 	/// the deletions it really steps over. Not rolled back with a failing frame: a key whose
 	/// clearing was undone is still counted, which only overcharges.
@@ -257,6 +273,9 @@ impl<T: Config> Default for ExecContext<T> {
 			proof_size_left: 0,
 			stack: Vec::new(),
 			usage: BTreeMap::new(),
+			payer: None,
+			storage_deposit: Default::default(),
+			destroyed: BTreeSet::new(),
 			cleared_keys: BTreeMap::new(),
 			first_frame_prepaid: false,
 			rate: FuelRate::default(),
@@ -321,12 +340,31 @@ impl<T: Config> ExecContext<T> {
 		self.first_frame_prepaid = false;
 	}
 
+	/// Makes `who` pay (and be refunded) the deposits of this execution, at most `limit` net.
+	pub(crate) fn charge_deposits_to(&mut self, who: T::AccountId, limit: Option<BalanceOf<T>>) {
+		self.payer = Some(Payer { who, limit });
+	}
+
+	/// Records that `module` was destroyed in this execution.
+	pub(crate) fn note_destroyed(&mut self, module: ModuleId) {
+		self.destroyed.insert(module);
+	}
+
+	/// Traps if `module` was destroyed earlier in this execution.
+	pub(crate) fn ensure_alive(&self, module: ModuleId) -> Result<(), ExecError> {
+		if self.destroyed.contains(&module) {
+			return Err(ExecError::Trapped(Trap::Destroyed));
+		}
+		Ok(())
+	}
+
 	/// Records state growth of `module`.
 	pub(crate) fn record_usage(&mut self, module: ModuleId, delta: UsageDelta) {
 		let entry = self.usage.entry(module).or_default();
 		entry.bytes = entry.bytes.saturating_add(delta.bytes);
 		entry.items = entry.items.saturating_add(delta.items);
 		entry.cleared = entry.cleared.saturating_add(delta.cleared);
+		entry.recount |= delta.recount;
 	}
 
 	/// Records that `module` cleared the state key `key`.
@@ -360,6 +398,7 @@ impl<T: Config> ExecContext<T> {
 		f: impl FnOnce(&mut Self) -> Result<R, ExecError>,
 	) -> Result<R, ExecError> {
 		let usage_before = self.usage.clone();
+		let destroyed_before = self.destroyed.clone();
 		let outcome: Result<Result<R, ExecError>, DispatchError> = with_transaction(|| {
 			let result = f(self);
 			if result.is_ok() {
@@ -372,6 +411,7 @@ impl<T: Config> ExecContext<T> {
 		let result = outcome.unwrap_or(Err(ExecError::TransactionLimit));
 		if result.is_err() {
 			self.usage = usage_before;
+			self.destroyed = destroyed_before;
 		}
 		result
 	}
@@ -447,6 +487,11 @@ impl<T: Config> ExecContext<T> {
 
 	/// `holder` drops capability `cap`; its creator's `on_drop` runs if the creator exists and
 	/// exports it. If `on_drop` fails the capability is not dropped.
+	///
+	/// A holder that is a destroyed module (its capabilities are dropped while its storage is
+	/// deleted) receives nothing: its `on_drop` runs without a receiver, so that a creator cannot
+	/// hand the dead holder a fresh capability for every one dropped and keep the deletion from
+	/// ever finishing (returning capabilities then traps with `NoReceiver`).
 	pub fn drop_capability(
 		&mut self,
 		sandbox: &Sandbox<T>,
@@ -454,7 +499,11 @@ impl<T: Config> ExecContext<T> {
 		cap: CapId,
 	) -> Result<(), ExecError> {
 		self.transactional(|ctx| {
-			ctx.charge(meter::cap_table::<T>(2, 3))?;
+			ctx.charge(meter::cap_table::<T>(3, 3))?;
+			let receiver = match &holder {
+				Holder::Module(module) if !Modules::<T>::contains_key(module) => None,
+				_ => Some(holder.clone()),
+			};
 			let record = capability::take::<T>(cap, &holder)?;
 			Pallet::<T>::deposit_event(Event::CapabilityDropped { id: cap, by: holder.clone() });
 			let Creator::Module(module) = record.creator else { return Ok(()) };
@@ -474,7 +523,7 @@ impl<T: Config> ExecContext<T> {
 				module,
 				info,
 				entry: Entry::OnDrop,
-				caller: Some(holder),
+				caller: receiver,
 				input: input.encode(),
 				parent_cap: Some(cap),
 			};
@@ -689,9 +738,10 @@ impl<T: Config> ExecContext<T> {
 		Ok(())
 	}
 
-	/// Updates each touched module's usage counters and deposit. Called once at the end of a
-	/// top-level execution, inside its transaction.
+	/// Updates each touched module's usage counters and deposit, and moves the money (see
+	/// [`deposit`]). Called once at the end of a top-level execution, inside its transaction.
 	pub fn settle_deposits(&mut self) -> Result<(), ExecError> {
+		let mut changes = Vec::new();
 		for (module, delta) in core::mem::take(&mut self.usage) {
 			let resized = delta != UsageDelta::default();
 			self.charge(meter::settle_module::<T>(resized))?;
@@ -709,9 +759,15 @@ impl<T: Config> ExecContext<T> {
 						info.cleared.add(frame_system::Pallet::<T>::block_number(), delta.cleared);
 				}
 				let required = Pallet::<T>::deposit_for(info);
-				adjust_hold::<T>(&info.deployer, &mut info.deposit, required)
+				if required != info.deposit {
+					let deployer = info.deployer.clone();
+					changes.push(Change { module, deployer, held: info.deposit, required });
+					info.deposit = required;
+				}
+				Ok(())
 			})?;
 		}
+		self.storage_deposit = deposit::settle::<T>(self.payer.as_ref(), changes)?;
 		Ok(())
 	}
 }
@@ -725,38 +781,6 @@ fn note_changed<T: Config>(module: ModuleId) {
 	});
 	if !recorded {
 		crate::ChangedModulesOverflow::<T>::put(true);
-	}
-}
-
-/// Holds more of, or releases from, `who` so that `held` becomes `required`.
-pub(crate) fn adjust_hold<T: Config>(
-	who: &T::AccountId,
-	held: &mut BalanceOf<T>,
-	required: BalanceOf<T>,
-) -> Result<(), ExecError> {
-	let reason = HoldReason::ModuleDeposit.into();
-	if required > *held {
-		let extra = required.saturating_sub(*held);
-		T::Currency::hold(&reason, who, extra).map_err(|_| ExecError::InsufficientDeposit)?;
-	} else if required < *held {
-		let excess = held.saturating_sub(required);
-		// Best effort: the hold can only be smaller than recorded if something outside the
-		// kernel released it, and then there is nothing more to give back.
-		T::Currency::release(&reason, who, excess, Precision::BestEffort)
-			.map_err(|_| ExecError::InsufficientDeposit)?;
-	}
-	*held = required;
-	Ok(())
-}
-
-/// Releases everything held for a module.
-pub(crate) fn release_all<T: Config>(who: &T::AccountId, held: BalanceOf<T>) {
-	if held.is_zero() {
-		return;
-	}
-	let reason = HoldReason::ModuleDeposit.into();
-	if let Err(error) = T::Currency::release(&reason, who, held, Precision::BestEffort) {
-		log::warn!(target: crate::LOG_TARGET, "releasing a module deposit failed: {error:?}");
 	}
 }
 
@@ -790,7 +814,7 @@ pub(crate) fn mint_system<T: Config>(
 pub fn run_top_level<T: Config, R>(
 	limit: Weight,
 	f: impl FnOnce(&mut ExecContext<T>, &Sandbox<T>) -> Result<R, ExecError>,
-) -> (Result<R, ExecError>, Usage) {
+) -> (Result<R, ExecError>, Usage<BalanceOf<T>>) {
 	run_in_mode(limit, false, f)
 }
 
@@ -799,7 +823,7 @@ pub fn run_top_level<T: Config, R>(
 pub fn run_top_level_offchain<T: Config, R>(
 	limit: Weight,
 	f: impl FnOnce(&mut ExecContext<T>, &Sandbox<T>) -> Result<R, ExecError>,
-) -> (Result<R, ExecError>, Usage) {
+) -> (Result<R, ExecError>, Usage<BalanceOf<T>>) {
 	run_in_mode(limit, true, f)
 }
 
@@ -807,7 +831,7 @@ fn run_in_mode<T: Config, R>(
 	limit: Weight,
 	offchain: bool,
 	f: impl FnOnce(&mut ExecContext<T>, &Sandbox<T>) -> Result<R, ExecError>,
-) -> (Result<R, ExecError>, Usage) {
+) -> (Result<R, ExecError>, Usage<BalanceOf<T>>) {
 	let mut ctx = ExecContext::<T>::new(limit);
 	ctx.offchain = offchain;
 	let fuel_limit = ctx.fuel;
@@ -820,7 +844,8 @@ fn run_in_mode<T: Config, R>(
 	let fuel = fuel_limit.saturating_sub(ctx.fuel);
 	let proof = limit.proof_size().saturating_sub(ctx.proof_size_left);
 	let weight = Weight::from_parts(ctx.rate.ref_time_of(fuel), proof).min(limit);
-	(result, Usage { fuel, weight, failed_frames: ctx.failed_frames })
+	let storage_deposit = if result.is_ok() { ctx.storage_deposit } else { Default::default() };
+	(result, Usage { fuel, weight, failed_frames: ctx.failed_frames, storage_deposit })
 }
 
 impl<T: Config> From<ExecError> for Error<T> {
@@ -842,6 +867,7 @@ impl<T: Config> From<ExecError> for Error<T> {
 			ExecError::InvalidSystemCall => Error::InvalidSystemCall,
 			ExecError::CodeRejected(inner) => inner.into(),
 			ExecError::InsufficientDeposit => Error::InsufficientDeposit,
+			ExecError::StorageDepositLimitExhausted => Error::StorageDepositLimitExhausted,
 			ExecError::NameTaken => Error::ModuleNameTaken,
 			ExecError::InvalidName => Error::InvalidModuleName,
 			ExecError::TooManyModules => Error::TooManyModules,
@@ -866,6 +892,7 @@ impl<T: Config> From<ExecError> for Error<T> {
 				Trap::NoReceiver => Error::NoReceiver,
 				Trap::OffchainOnly => Error::OffchainOnly,
 				Trap::ReadOnly => Error::ReadOnly,
+				Trap::Destroyed => Error::ModuleDestroyed,
 			},
 		}
 	}

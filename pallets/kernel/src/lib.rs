@@ -39,6 +39,7 @@ extern crate alloc;
 // capability, write a module's state or start a frame around the kernel's rules: a runtime
 // reaches the kernel only through its dispatchables, its runtime API and the engine entry points.
 pub(crate) mod capability;
+pub mod deposit;
 pub mod engine;
 pub(crate) mod exec;
 pub mod failure;
@@ -69,6 +70,9 @@ use polkadot_sdk::{frame_support, frame_system, sp_runtime};
 /// Log target of the kernel.
 pub const LOG_TARGET: &str = "runtime::kernel";
 
+// The executing dispatchables take a call's five parts and its two limits (weight and storage
+// deposit), as pallet-contracts' do; the functions the macro generates from them have eight.
+#[allow(clippy::too_many_arguments)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -197,6 +201,10 @@ pub mod pallet {
 		/// Weight limit of the transactions engines submit.
 		#[pallet::constant]
 		type EngineTxWeight: Get<Weight>;
+		/// Storage deposit limit of the transactions engines submit: the most of an engine's
+		/// funds one transaction a module asks for may lock in deposits.
+		#[pallet::constant]
+		type EngineDepositLimit: Get<BalanceOf<Self>>;
 	}
 
 	/// The id the next deployed module gets.
@@ -233,6 +241,11 @@ pub mod pallet {
 	/// the budget does not cover all of them.
 	#[pallet::storage]
 	pub type TickCursor<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// How many times in a row each module's `on_block` has failed, for those whose last one
+	/// failed. At [`tick::MAX_ON_BLOCK_FAILURES`] the module leaves `Tickers`.
+	#[pallet::storage]
+	pub type OnBlockFailures<T: Config> = StorageMap<_, Twox64Concat, ModuleId, u32, ValueQuery>;
 
 	/// Destroyed modules whose storage is still being deleted.
 	#[pallet::storage]
@@ -311,6 +324,12 @@ pub mod pallet {
 		EngineUnregistered { engine: T::AccountId },
 		/// A module named the engines it trusts.
 		EnginesTrusted { module: ModuleId, count: u32 },
+		/// A capability was removed by its holder without its creator being told
+		/// (`forget_capability`).
+		CapabilityForgotten { id: CapId, by: HolderOf<T> },
+		/// A module's `on_block` failed [`tick::MAX_ON_BLOCK_FAILURES`] times in a row: it no
+		/// longer runs each block (an upgrade that exports `on_block` registers it again).
+		OnBlockStopped { module: ModuleId },
 	}
 
 	#[pallet::error]
@@ -387,7 +406,7 @@ pub mod pallet {
 		NoReceiver,
 		/// A system capability was invoked with an unknown function or bad parameters.
 		InvalidSystemCall,
-		/// The deployer cannot pay the deposit for the module's code and state.
+		/// The signer cannot pay the deposit for the code and state the execution adds.
 		InsufficientDeposit,
 		/// A module rejected a user request.
 		RequestRejected,
@@ -420,6 +439,12 @@ pub mod pallet {
 		ModuleDivisionByZero,
 		/// The module divided `i32::MIN` or `i64::MIN` by `-1`.
 		ModuleIntegerOverflow,
+		/// The code and state the execution adds need a deposit above the transaction's
+		/// `storage_deposit_limit`.
+		StorageDepositLimitExhausted,
+		/// The module was destroyed earlier in this execution: its frames still running can no
+		/// longer change state.
+		ModuleDestroyed,
 	}
 
 	/// Modules deployed at genesis, in order (so ids are 0, 1, ...).
@@ -485,7 +510,9 @@ pub mod pallet {
 		/// `system::upgradable` and `system::destroy` for it and runs its `init` with `params`
 		/// and the capabilities in `caps` (which move to the module).
 		///
-		/// A deposit for the code (and later the state) is held from the signer.
+		/// The signer pays the deposit for the code and for the state `init` writes (and the
+		/// module account's existential deposit), at most `storage_deposit_limit` (`None`: no
+		/// limit); the deposit is held on the module's account.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::deploy(code.len() as u32).saturating_add(*weight_limit))]
 		pub fn deploy(
@@ -496,15 +523,20 @@ pub mod pallet {
 			caps: CapRefs<T>,
 			requests: Requests<T>,
 			weight_limit: Weight,
+			storage_deposit_limit: Option<BalanceOf<T>>,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let base = T::WeightInfo::deploy(code.len() as u32);
-			let outcome =
-				Self::execute_deploy(&who, code, name, params, caps, requests, weight_limit);
+			let limits = Limits { weight: weight_limit, deposit: storage_deposit_limit };
+			let outcome = Self::execute_deploy(&who, code, name, params, caps, requests, limits);
 			Self::conclude(&who, base, outcome)
 		}
 
 		/// Calls `function` of `module` with `params`, passing the capabilities in `caps`.
+		///
+		/// The signer pays the deposit for the state the execution adds, in whichever modules,
+		/// at most `storage_deposit_limit` net (`None`: no limit), and is refunded the deposit
+		/// of the state it removes. The same holds for `invoke` and `drop_capability`.
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::call().saturating_add(*weight_limit))]
 		pub fn call(
@@ -515,10 +547,12 @@ pub mod pallet {
 			caps: CapRefs<T>,
 			requests: Requests<T>,
 			weight_limit: Weight,
+			storage_deposit_limit: Option<BalanceOf<T>>,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
+			let limits = Limits { weight: weight_limit, deposit: storage_deposit_limit };
 			let outcome =
-				Self::execute_call(&who, module, function, params, caps, requests, weight_limit);
+				Self::execute_call(&who, module, function, params, caps, requests, limits);
 			Self::conclude(&who, T::WeightInfo::call(), outcome)
 		}
 
@@ -535,10 +569,11 @@ pub mod pallet {
 			caps: CapRefs<T>,
 			requests: Requests<T>,
 			weight_limit: Weight,
+			storage_deposit_limit: Option<BalanceOf<T>>,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let outcome =
-				Self::execute_invoke(&who, cap, function, params, caps, requests, weight_limit);
+			let limits = Limits { weight: weight_limit, deposit: storage_deposit_limit };
+			let outcome = Self::execute_invoke(&who, cap, function, params, caps, requests, limits);
 			Self::conclude(&who, T::WeightInfo::invoke(), outcome)
 		}
 
@@ -550,9 +585,11 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			cap: CapId,
 			weight_limit: Weight,
+			storage_deposit_limit: Option<BalanceOf<T>>,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let outcome = Self::execute_drop(&who, cap, weight_limit);
+			let limits = Limits { weight: weight_limit, deposit: storage_deposit_limit };
+			let outcome = Self::execute_drop(&who, cap, limits);
 			Self::conclude(&who, T::WeightInfo::drop_capability(), outcome)
 		}
 
@@ -565,11 +602,10 @@ pub mod pallet {
 			to: HolderOf<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			if let Holder::Module(module) = to {
-				ensure!(Modules::<T>::contains_key(module), Error::<T>::InvalidHolder);
-			}
-			capability::transfer::<T>(cap, &Holder::Account(who), &to)
-				.map_err(|e| Error::<T>::from(e).into())
+			capability::transfer::<T>(cap, &Holder::Account(who), &to).map_err(|e| match e {
+				ExecError::ModuleNotFound => Error::<T>::InvalidHolder.into(),
+				other => Error::<T>::from(other).into(),
+			})
 		}
 
 		/// Stages `code` under its BLAKE2b-256 hash, for an `upgrade` by hash (so that a
@@ -616,6 +652,21 @@ pub mod pallet {
 			Ok(())
 		}
 
+		/// Removes capability `cap`, which the signer holds, without telling its creator: no
+		/// `on_drop` runs, so whatever the capability stands for (locked funds, say) stays as it
+		/// is. The way out of a capability whose creator's `on_drop` keeps failing.
+		///
+		/// Weighed as `transfer_capability`, whose storage work (the capability, the
+		/// receiver's existence, both index entries) covers this one's.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::WeightInfo::transfer_capability())]
+		pub fn forget_capability(origin: OriginFor<T>, cap: CapId) -> DispatchResult {
+			let holder = Holder::Account(ensure_signed(origin)?);
+			capability::take::<T>(cap, &holder).map_err(Error::<T>::from)?;
+			Self::deposit_event(Event::CapabilityForgotten { id: cap, by: holder });
+			Ok(())
+		}
+
 		/// Removes staged code and returns its deposit. Only the uploader may do this.
 		#[pallet::call_index(6)]
 		#[pallet::weight(T::WeightInfo::remove_code())]
@@ -642,10 +693,11 @@ pub mod pallet {
 			who: &T::AccountId,
 			requests: Requests<T>,
 			caps: &CapRefs<T>,
-			limit: Weight,
+			limits: Limits<BalanceOf<T>>,
 			f: impl FnOnce(&mut ExecContext<T>, &Sandbox<T>, Vec<CapId>) -> Result<Output, ExecError>,
-		) -> (Result<Output, ExecError>, exec::Usage) {
-			exec::run_top_level::<T, _>(limit, |ctx, sandbox| {
+		) -> (Result<Output, ExecError>, UsageOf<T>) {
+			exec::run_top_level::<T, _>(limits.weight, |ctx, sandbox| {
+				ctx.charge_deposits_to(who.clone(), limits.deposit);
 				let mut granted = Vec::with_capacity(requests.len());
 				for request in requests {
 					let cap = ctx
@@ -682,9 +734,9 @@ pub mod pallet {
 			params: Params<T>,
 			caps: CapRefs<T>,
 			requests: Requests<T>,
-			limit: Weight,
-		) -> (Result<Output, ExecError>, exec::Usage) {
-			Self::execute_with_requests(who, requests, &caps, limit, |ctx, sandbox, caps| {
+			limits: Limits<BalanceOf<T>>,
+		) -> (Result<Output, ExecError>, UsageOf<T>) {
+			Self::execute_with_requests(who, requests, &caps, limits, |ctx, sandbox, caps| {
 				let input = Self::call_input(function, params, caps);
 				ctx.call(sandbox, Holder::Account(who.clone()), module, input)
 			})
@@ -698,9 +750,9 @@ pub mod pallet {
 			params: Params<T>,
 			caps: CapRefs<T>,
 			requests: Requests<T>,
-			limit: Weight,
-		) -> (Result<Output, ExecError>, exec::Usage) {
-			Self::execute_with_requests(who, requests, &caps, limit, |ctx, sandbox, caps| {
+			limits: Limits<BalanceOf<T>>,
+		) -> (Result<Output, ExecError>, UsageOf<T>) {
+			Self::execute_with_requests(who, requests, &caps, limits, |ctx, sandbox, caps| {
 				let input = Self::call_input(function, params, caps);
 				ctx.invoke(sandbox, Holder::Account(who.clone()), cap, input)
 			})
@@ -710,9 +762,10 @@ pub mod pallet {
 		pub fn execute_drop(
 			who: &T::AccountId,
 			cap: CapId,
-			limit: Weight,
-		) -> (Result<Output, ExecError>, exec::Usage) {
-			exec::run_top_level::<T, _>(limit, |ctx, sandbox| {
+			limits: Limits<BalanceOf<T>>,
+		) -> (Result<Output, ExecError>, UsageOf<T>) {
+			exec::run_top_level::<T, _>(limits.weight, |ctx, sandbox| {
+				ctx.charge_deposits_to(who.clone(), limits.deposit);
 				ctx.drop_capability(sandbox, Holder::Account(who.clone()), cap)
 					.map(|()| Output::default())
 			})
@@ -727,8 +780,8 @@ pub mod pallet {
 			params: Params<T>,
 			caps: CapRefs<T>,
 			requests: Requests<T>,
-			limit: Weight,
-		) -> (Result<Output, ExecError>, exec::Usage) {
+			limits: Limits<BalanceOf<T>>,
+		) -> (Result<Output, ExecError>, UsageOf<T>) {
 			let valid = match wasm::validate::<T>(&code) {
 				Ok(valid) => valid,
 				Err(error) => return (Err(ExecError::CodeRejected(error)), Default::default()),
@@ -739,8 +792,8 @@ pub mod pallet {
 			if ModuleNames::<T>::contains_key(&name) {
 				return (Err(ExecError::NameTaken), Default::default());
 			}
-			Self::execute_with_requests(who, requests, &caps, limit, |ctx, sandbox, caps| {
-				let module = lifecycle::create_module::<T>(who.clone(), name, &code, valid)?;
+			Self::execute_with_requests(who, requests, &caps, limits, |ctx, sandbox, caps| {
+				let module = lifecycle::create_module::<T>(ctx, who.clone(), name, &code, valid)?;
 				ctx.init(sandbox, module, who.clone(), params.into_inner(), caps)
 			})
 		}
@@ -750,7 +803,7 @@ pub mod pallet {
 		fn conclude(
 			who: &T::AccountId,
 			base: Weight,
-			(result, usage): (Result<Output, ExecError>, exec::Usage),
+			(result, usage): (Result<Output, ExecError>, UsageOf<T>),
 		) -> DispatchResultWithPostInfo {
 			let post_info = PostDispatchInfo {
 				actual_weight: Some(base.saturating_add(usage.weight)),
@@ -804,8 +857,9 @@ pub mod pallet {
 				.map_err(|_| Error::<T>::ModuleNameTaken)?;
 			let deployer = module.deployer.clone();
 			let (result, _) = exec::run_top_level::<T, _>(Weight::MAX, |ctx, sandbox| {
-				let id =
-					lifecycle::create_module::<T>(deployer.clone(), name, &module.code, valid)?;
+				ctx.charge_deposits_to(deployer.clone(), None);
+				let code = &module.code;
+				let id = lifecycle::create_module::<T>(ctx, deployer.clone(), name, code, valid)?;
 				ctx.init(sandbox, id, deployer.clone(), module.params.clone(), Vec::new())?;
 				Ok(id)
 			});

@@ -2,10 +2,10 @@
 //! lazy deletion of destroyed modules.
 
 use crate::{
-	capability,
-	exec::{adjust_hold, mint_system, release_all, run_top_level, ExecContext, ExecError},
+	capability, deposit,
+	exec::{mint_system, run_top_level, ExecContext, ExecError},
 	storage::ModuleStorage,
-	types::{CodeHash, HolderOf, ModuleInfoOf, ModuleName, Tombstone},
+	types::{CodeHash, HolderOf, ModuleInfoOf, ModuleName, Tombstone, UsageDelta},
 	wasm::{self, CodeError, Sandbox, ValidCode},
 	CodeStore, Config, DeletionQueue, Event, HeldBy, ModuleNames, Modules, NextModuleId, Pallet,
 	Tickers,
@@ -26,8 +26,10 @@ use polkadot_sdk::{
 	sp_runtime::traits::Zero,
 };
 
-/// Registers validated `code` as a new module of `deployer` and holds its code deposit.
+/// Registers validated `code` as a new module of `deployer`. Its deposit is charged when the
+/// execution settles.
 pub(crate) fn create_module<T: Config>(
+	ctx: &mut ExecContext<T>,
 	deployer: T::AccountId,
 	name: ModuleName<T>,
 	code: &[u8],
@@ -46,7 +48,7 @@ pub(crate) fn create_module<T: Config>(
 	})?;
 	ModuleStorage::new(module).set_code(code);
 	let code_hash = H256(blake2_256(code));
-	let mut info = ModuleInfoOf::<T> {
+	let info = ModuleInfoOf::<T> {
 		name: name.clone(),
 		deployer: deployer.clone(),
 		code_hash,
@@ -61,8 +63,7 @@ pub(crate) fn create_module<T: Config>(
 		validator: wasm::VALIDATOR_VERSION,
 		cleared: Default::default(),
 	};
-	let required = Pallet::<T>::deposit_for(&info);
-	adjust_hold::<T>(&deployer, &mut info.deposit, required)?;
+	ctx.record_usage(module, UsageDelta { recount: true, ..Default::default() });
 	if valid.exports.has(Entry::OnBlock) {
 		Tickers::<T>::try_append(module).map_err(|_| ExecError::TooManyModules)?;
 	}
@@ -100,6 +101,7 @@ pub(crate) fn invoke_system<T: Config>(
 		},
 		(sys::DESTROY, SystemCap::Destroy(module)) => {
 			destroy::<T>(module)?;
+			ctx.note_destroyed(module);
 			Ok(Output::default())
 		},
 		_ => Err(ExecError::InvalidSystemCall),
@@ -134,8 +136,7 @@ fn upgrade<T: Config>(
 	info.exports = valid.exports;
 	info.reentrant = valid.reentrant;
 	info.validator = wasm::VALIDATOR_VERSION;
-	let required = Pallet::<T>::deposit_for(&info);
-	adjust_hold::<T>(&info.deployer.clone(), &mut info.deposit, required)?;
+	ctx.record_usage(module, UsageDelta { recount: true, ..Default::default() });
 	set_ticking::<T>(module, valid.exports.has(Entry::OnBlock))?;
 	ModuleStorage::new(module).set_code(&code);
 	let (version, code_hash) = (info.version, info.code_hash);
@@ -146,6 +147,8 @@ fn upgrade<T: Config>(
 }
 
 fn set_ticking<T: Config>(module: ModuleId, ticking: bool) -> Result<(), ExecError> {
+	// New code (or none) starts with a clean record.
+	crate::OnBlockFailures::<T>::remove(module);
 	Tickers::<T>::try_mutate(|tickers| {
 		let present = tickers.contains(&module);
 		if ticking && !present {
@@ -158,12 +161,12 @@ fn set_ticking<T: Config>(module: ModuleId, ticking: bool) -> Result<(), ExecErr
 }
 
 /// Removes `module` at once from the registry and queues its storage, and the capabilities it
-/// holds, for deletion in bounded steps (see [`process_deletions`]).
+/// holds, for deletion in bounded steps (see [`process_deletions`]). Its deposit stays held
+/// until the deletion is complete.
 fn destroy<T: Config>(module: ModuleId) -> Result<(), ExecError> {
 	let info = Modules::<T>::take(module).ok_or(ExecError::ModuleNotFound)?;
 	ModuleNames::<T>::remove(&info.name);
 	set_ticking::<T>(module, false)?;
-	release_all::<T>(&info.deployer, info.deposit);
 	DeletionQueue::<T>::insert(module, Tombstone { deployer: info.deployer });
 	Pallet::<T>::deposit_event(Event::ModuleDestroyed { module });
 	Ok(())
@@ -186,14 +189,17 @@ pub(crate) fn process_deletions<T: Config>(limit: Weight) -> Weight {
 	}
 
 	let step = T::DeletionBatch::get();
-	let step_weight = db.writes(u64::from(step)).saturating_add(db.reads(1));
+	// The last step also closes the module's account: its hold, its balance and the deployer's.
+	let step_weight = db.writes(u64::from(step)).saturating_add(db.reads_writes(4, 4));
 	if used.saturating_add(step_weight).any_gt(limit) {
 		return used;
 	}
 	let progress = ModuleStorage::new(module).clear_all(step);
 	used = used.saturating_add(db.writes(u64::from(progress.removed).max(1)));
 	if progress.done {
-		DeletionQueue::<T>::remove(module);
+		if let Some(tombstone) = DeletionQueue::<T>::take(module) {
+			deposit::close_account::<T>(module, &tombstone.deployer);
+		}
 		Pallet::<T>::deposit_event(Event::ModuleStorageDeleted { module });
 	}
 	used

@@ -118,21 +118,28 @@ pub fn cap_table<T: Config>(reads: u64, writes: u64) -> Weight {
 }
 
 /// Settling one module an execution touched: noting it in the block's changed modules, and,
-/// if its state grew or shrank, updating its info and its deployer's hold.
+/// if its state grew or shrank, updating its info and moving its deposit between the payer and
+/// the module's account (`deposit::settle`: both accounts and the module's holds, read and
+/// written; opening the account touches the same entries).
 pub fn settle_module<T: Config>(resized: bool) -> Weight {
 	let changed = cap_table::<T>(1, 1);
 	if !resized {
 		return changed;
 	}
 	let info = crate::types::ModuleInfoOf::<T>::max_encoded_len() as u64;
-	changed
-		.saturating_add(cap_table::<T>(2, 2))
-		.saturating_add(Weight::from_parts(0, info.saturating_add(HOLD_ENTRY_PROOF_SIZE)))
+	let entries = info
+		.saturating_add(HOLD_ENTRY_PROOF_SIZE)
+		.saturating_add(ACCOUNT_ENTRY_PROOF_SIZE.saturating_mul(2));
+	changed.saturating_add(cap_table::<T>(4, 4)).saturating_add(Weight::from_parts(0, entries))
 }
 
 /// Proof size of a balance hold entry, on top of its path (`pallet_balances`' `Holds` entry
 /// with a few holds).
 const HOLD_ENTRY_PROOF_SIZE: u64 = 128;
+
+/// Proof size of an account entry, on top of its path (`frame_system`'s `Account`: nonce,
+/// reference counts and `pallet_balances`' account data).
+const ACCOUNT_ENTRY_PROOF_SIZE: u64 = 128;
 
 /// Loading a module's code before a frame runs: its storage read plus the per-byte cost of
 /// parsing it without validation, as the `code_load` benchmark measures it.

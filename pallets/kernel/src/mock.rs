@@ -59,6 +59,7 @@ parameter_types! {
 	pub const MaxChangedModules: u32 = 64;
 	pub OffchainFrameWeight: Weight = Weight::from_parts(1_000_000_000_000, 8 * 1024 * 1024);
 	pub EngineTxWeight: Weight = Weight::from_parts(100_000_000_000, 1024 * 1024);
+	pub const EngineDepositLimit: u64 = 100_000;
 }
 
 /// Transactions the engine code creates in tests.
@@ -122,6 +123,7 @@ impl pallet_kernel::Config for Test {
 	type MaxChangedModules = MaxChangedModules;
 	type OffchainFrameWeight = OffchainFrameWeight;
 	type EngineTxWeight = EngineTxWeight;
+	type EngineDepositLimit = EngineDepositLimit;
 }
 
 pub const ALICE: AccountId32 = AccountId32::new([1; 32]);

@@ -2,9 +2,10 @@
 //! clients and the node.
 
 use crate::{
-	exec::{ExecError, Usage},
+	deposit::{self, StorageDeposit},
+	exec::ExecError,
 	failure::FrameFailure,
-	types::{BalanceOf, CapabilityOf, HolderOf},
+	types::{BalanceOf, CapabilityOf, HolderOf, Limits, UsageOf},
 	CapRefs, Capabilities, Config, Error, Event, ModuleNames, Modules, Pallet, Params, Requests,
 };
 use alloc::vec::Vec;
@@ -94,7 +95,7 @@ impl<AccountId> Default for CapabilityFlow<AccountId> {
 
 /// The outcome of a dry run.
 #[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
-pub struct DryRunResult<AccountId, Event> {
+pub struct DryRunResult<AccountId, Balance, Event> {
 	/// The output and the capabilities handed to the signer, or the error.
 	pub result: Result<Output, DispatchError>,
 	/// The module's revert data, if a module reverted.
@@ -110,6 +111,9 @@ pub struct DryRunResult<AccountId, Event> {
 	pub events: Vec<Event>,
 	/// The capability movements among those events.
 	pub capability_flow: CapabilityFlow<AccountId>,
+	/// The deposit the signer would be charged or refunded, net: the least
+	/// `storage_deposit_limit` the transaction needs is the charge.
+	pub storage_deposit: StorageDeposit<Balance>,
 }
 
 /// What clients see of a module.
@@ -137,13 +141,16 @@ pub struct ModuleSummary<AccountId, Balance> {
 	pub storage_items: u32,
 	/// Deposit held.
 	pub deposit: Balance,
+	/// The account the deposit is held on.
+	pub account: AccountId,
 }
 
 sp_api::decl_runtime_apis! {
 	/// Read access and dry runs for the capability kernel.
 	///
-	/// Version 2: `DryRunResult` reports `failed_frames`.
-	#[api_version(2)]
+	/// Version 2: `DryRunResult` reports `failed_frames`. Version 3: it reports the
+	/// `storage_deposit`, and `ModuleSummary` the module's `account`.
+	#[api_version(3)]
 	pub trait KernelApi<AccountId, Balance, Event> where
 		AccountId: Codec,
 		Balance: Codec,
@@ -156,7 +163,7 @@ sp_api::decl_runtime_apis! {
 			origin: AccountId,
 			call: DryRunCall,
 			weight_limit: Option<Weight>,
-		) -> DryRunResult<AccountId, Event>;
+		) -> DryRunResult<AccountId, Balance, Event>;
 
 		/// Capabilities held by `holder`, after `start_after`, at most `limit` and at most
 		/// [`MAX_PAGE`](crate::runtime_api::MAX_PAGE) (paging).
@@ -218,7 +225,7 @@ impl<T: Config> Pallet<T> {
 		origin: T::AccountId,
 		call: DryRunCall,
 		weight_limit: Option<Weight>,
-	) -> DryRunResult<T::AccountId, Event<T>>
+	) -> DryRunResult<T::AccountId, BalanceOf<T>, Event<T>>
 	where
 		T::RuntimeEvent: TryInto<Event<T>>,
 	{
@@ -248,6 +255,7 @@ impl<T: Config> Pallet<T> {
 			fuel_used: usage.fuel,
 			events,
 			capability_flow,
+			storage_deposit: usage.storage_deposit,
 		}
 	}
 
@@ -283,6 +291,7 @@ impl<T: Config> Pallet<T> {
 			storage_bytes: info.storage_bytes,
 			storage_items: info.storage_items,
 			deposit: info.deposit,
+			account: deposit::module_account::<T>(id),
 		})
 	}
 
@@ -319,10 +328,12 @@ fn dry_run_inner<T: Config>(
 	origin: T::AccountId,
 	call: DryRunCall,
 	limit: Weight,
-) -> (Result<Output, ExecError>, Weight, Usage) {
+) -> (Result<Output, ExecError>, Weight, UsageOf<T>) {
 	let base = base_weight::<T>(&call);
 	let too_large =
-		|| (Err(ExecError::Trapped(crate::exec::Trap::InputTooLarge)), Usage::default());
+		|| (Err(ExecError::Trapped(crate::exec::Trap::InputTooLarge)), UsageOf::<T>::default());
+	// No deposit limit: the dry run tells what the transaction would be charged.
+	let limit = Limits::weight(limit);
 	let (result, usage) = match call {
 		DryRunCall::Call { module, function, params, caps, requests } => {
 			match (bound(function), BoundArgs::<T>::new(params, caps, requests)) {

@@ -41,7 +41,8 @@ pub type ModuleInfoOf<T> = ModuleInfo<
 pub struct ModuleInfo<AccountId, Balance, BlockNumber, Name> {
 	/// Unique human-readable name.
 	pub name: Name,
-	/// Who deployed it and pays its deposit.
+	/// Who deployed it: pays the deposits of executions nobody signed, and gets what is on the
+	/// module's account when it is deleted.
 	pub deployer: AccountId,
 	/// BLAKE2b-256 of the current code.
 	pub code_hash: H256,
@@ -57,7 +58,8 @@ pub struct ModuleInfo<AccountId, Balance, BlockNumber, Name> {
 	pub storage_bytes: u32,
 	/// Number of state items in the child trie, code excluded.
 	pub storage_items: u32,
-	/// The deposit held from `deployer` for code and state.
+	/// The deposit for code and state, held on the module's account
+	/// ([`crate::deposit::module_account`]).
 	pub deposit: Balance,
 	/// When it was deployed.
 	pub deployed_at: BlockNumber,
@@ -103,7 +105,7 @@ impl<BlockNumber: PartialEq> ClearedKeys<BlockNumber> {
 /// A module whose storage is still being deleted after `system::destroy`.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct Tombstone<AccountId> {
-	/// Who deployed it (informational).
+	/// Who deployed it: gets the deposit when deletion is complete.
 	pub deployer: AccountId,
 }
 
@@ -116,6 +118,9 @@ pub struct UsageDelta {
 	pub items: i64,
 	/// State keys cleared (each leaves a deletion in the block's overlay).
 	pub cleared: u32,
+	/// Whether the deposit must be worked out again although the state did not change: the
+	/// module was created or its code replaced.
+	pub recount: bool,
 }
 
 /// Maps the signed deltas onto a stored counter, saturating at the bounds.
@@ -152,3 +157,22 @@ pub fn is_valid_name(name: &[u8]) -> bool {
 /// A registered engine as stored.
 pub type EngineInfoOf<T> =
 	kernel_primitives::offchain::EngineInfo<BoundedVec<u8, <T as Config>::MaxEndpointLen>>;
+
+/// The budgets a transaction gives its execution.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Limits<Balance> {
+	/// Weight the execution may use on top of the dispatchable's base weight.
+	pub weight: Weight,
+	/// The most the signer may be charged in deposits, net; `None`: no limit.
+	pub deposit: Option<Balance>,
+}
+
+impl<Balance> Limits<Balance> {
+	/// A weight budget with no deposit limit.
+	pub fn weight(weight: Weight) -> Self {
+		Self { weight, deposit: None }
+	}
+}
+
+/// What an execution used, with the runtime's balance type.
+pub type UsageOf<T> = crate::exec::Usage<BalanceOf<T>>;

@@ -251,7 +251,7 @@ fn dropping_a_slashable_capability_unlocks_its_funds() {
 		.unwrap();
 		assert_eq!(account_of(balance, &ALICE), Account { free: 750, locked: 250 });
 		let cap = caps_of(&account(&ALICE))[0];
-		Kernel::drop_capability(origin(&ALICE), cap, LIMIT).expect("drop");
+		Kernel::drop_capability(origin(&ALICE), cap, LIMIT, None).expect("drop");
 		assert_eq!(account_of(balance, &ALICE), Account { free: 1_000, locked: 0 });
 		assert!(balance_events(balance)
 			.contains(&BalanceEvent::Unlocked { account: raw(&ALICE), amount: 250 }));

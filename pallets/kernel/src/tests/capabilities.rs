@@ -83,7 +83,10 @@ fn a_capability_held_by_someone_else_cannot_be_used() {
 			call_full(&BOB, tester, tf::KEEP, Vec::new(), vec![CapRef::Held(cap)], Vec::new()),
 			Error::<Test>::NotHolder
 		);
-		assert_fails!(Kernel::drop_capability(origin(&BOB), cap, LIMIT), Error::<Test>::NotHolder);
+		assert_fails!(
+			Kernel::drop_capability(origin(&BOB), cap, LIMIT, None),
+			Error::<Test>::NotHolder
+		);
 		assert_fails!(
 			Kernel::transfer_capability(origin(&BOB), cap, account(&BOB)),
 			Error::<Test>::NotHolder
@@ -194,7 +197,7 @@ fn dropping_tells_the_creator_and_removes_the_capability() {
 		let tester = deploy_tester("t");
 		let cap = mint_to(&ALICE, tester, b"droppable");
 
-		Kernel::drop_capability(origin(&ALICE), cap, LIMIT).expect("drop");
+		Kernel::drop_capability(origin(&ALICE), cap, LIMIT, None).expect("drop");
 
 		assert!(Capabilities::<Test>::get(cap).is_none());
 		assert_eq!(stats(tester).dropped, vec![cap]);
@@ -207,10 +210,31 @@ fn a_drop_the_creator_refuses_keeps_the_capability() {
 		let tester = deploy_tester("t");
 		let cap = mint_to(&ALICE, tester, tester_api::STICKY);
 		assert_fails!(
-			Kernel::drop_capability(origin(&ALICE), cap, LIMIT),
+			Kernel::drop_capability(origin(&ALICE), cap, LIMIT, None),
 			Error::<Test>::ModuleReverted
 		);
 		assert_eq!(Capabilities::<Test>::get(cap).unwrap().holder, account(&ALICE));
+	});
+}
+
+#[test]
+fn a_holder_can_forget_a_capability_its_creator_refuses_to_let_go() {
+	new_test_ext().execute_with(|| {
+		let tester = deploy_tester("t");
+		let cap = mint_to(&ALICE, tester, tester_api::STICKY);
+		assert_fails!(Kernel::forget_capability(origin(&BOB), cap), Error::<Test>::NotHolder);
+		assert_fails!(
+			Kernel::forget_capability(origin(&ALICE), 9_999),
+			Error::<Test>::CapabilityNotFound
+		);
+
+		Kernel::forget_capability(origin(&ALICE), cap).expect("forgotten");
+
+		assert!(Capabilities::<Test>::get(cap).is_none());
+		assert!(caps_of(&account(&ALICE)).is_empty());
+		assert!(stats(tester).dropped.is_empty(), "the creator was not told");
+		assert!(kernel_events()
+			.contains(&crate::Event::CapabilityForgotten { id: cap, by: account(&ALICE) }));
 	});
 }
 
@@ -339,6 +363,7 @@ fn capabilities_passed_to_deploy_move_to_the_new_module() {
 			vec![CapRef::Held(cap)].try_into().unwrap(),
 			Default::default(),
 			LIMIT,
+			None,
 		)
 		.expect("deploy");
 		let heir = crate::ModuleNames::<Test>::get(bounded::<MaxNameLen>("heir")).unwrap();

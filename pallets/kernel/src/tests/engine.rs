@@ -206,6 +206,7 @@ fn on_state_change_runs_once_per_module_and_block_and_submits_with_the_engine_ke
 				caps: Default::default(),
 				requests: Default::default(),
 				weight_limit: EngineTxWeight::get(),
+				storage_deposit_limit: Some(EngineDepositLimit::get()),
 			})
 		);
 
@@ -378,6 +379,7 @@ fn kms(engine: &AccountId32, pool: &Shared<PoolState>) -> Kms {
 	let engine_key = engine_entry(module, engine).box_key.expect("the engine published its key");
 	let owner = sr25519::Pair::from_string("//Owner", None).unwrap();
 	let owner_account = AccountId32::from(owner.public().0);
+	fund(&owner_account);
 	let share = b"share number one".to_vec();
 	let kms = Kms { module, owner, owner_account, engine: engine.clone(), engine_key, share };
 	call(&kms.owner_account, module, ss::function::REGISTER, register_args(&kms, 0, 1))
@@ -487,8 +489,18 @@ fn stored_share(kms: &Kms) -> Option<Vec<u8>> {
 	engine::secret_get::<Test>(kms.module, b"share/0").expect("unsealed")
 }
 
-/// Applies the engine's submitted transactions as the engine.
+/// Gives `who` an endowment if it has nothing: whoever signs a transaction pays the deposits of
+/// the state it adds.
+fn fund(who: &AccountId32) {
+	if Balances::free_balance(who) == 0 {
+		Balances::force_set_balance(RuntimeOrigin::root(), who.clone(), ENDOWMENT).unwrap();
+	}
+}
+
+/// Applies the engine's submitted transactions as the engine, funded first: an engine pays the
+/// deposits of the state its transactions add (an operator funds it with `kernel fund`).
 fn apply_submitted(pool: &Shared<PoolState>, engine: &AccountId32) {
+	fund(engine);
 	let transactions = std::mem::take(&mut pool.write().transactions);
 	for bytes in transactions {
 		let xt = Extrinsic::decode(&mut &bytes[..]).unwrap();
@@ -863,6 +875,7 @@ fn an_engine_confirms_a_deletion_again_when_its_confirmation_was_dropped() {
 			caps: Default::default(),
 			requests: Default::default(),
 			weight_limit: EngineTxWeight::get(),
+			storage_deposit_limit: Some(EngineDepositLimit::get()),
 		});
 
 		block_with_a_change(2);

@@ -37,7 +37,7 @@ fn dry_run_call(module: ModuleId, function: &str, params: Vec<u8>) -> DryRunResu
 	})
 }
 
-type DryRunResultOf = crate::runtime_api::DryRunResult<AccountId32, KernelEvent<Test>>;
+type DryRunResultOf = crate::runtime_api::DryRunResult<AccountId32, u64, KernelEvent<Test>>;
 
 fn failure(module: ModuleId, error: crate::Error<Test>, data: &[u8]) -> FrameFailure {
 	FrameFailure { module, error: error.into(), data: data.to_vec() }
@@ -129,6 +129,7 @@ fn transaction(module: ModuleId, function: &str) -> (DispatchResultWithPostInfo,
 		caps: Default::default(),
 		requests: Default::default(),
 		weight_limit: LIMIT,
+		storage_deposit_limit: None,
 	}
 	.into();
 	let info = call.get_dispatch_info();
@@ -182,6 +183,7 @@ fn a_transaction_that_survives_a_nested_failure_reports_nothing() {
 			caps: Default::default(),
 			requests: Default::default(),
 			weight_limit: LIMIT,
+			storage_deposit_limit: None,
 		}
 		.into();
 		let info = call.get_dispatch_info();

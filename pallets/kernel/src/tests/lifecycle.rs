@@ -210,14 +210,15 @@ fn destroying_a_module_leaves_dangling_capabilities_and_deletes_storage_lazily()
 		.unwrap();
 		let (_, destroy) = system_caps(doomed);
 		hand_over(doomed, destroy, &BOB);
-		let deposit_before = held_deposit(&ALICE);
+		let alice_before = Balances::free_balance(&ALICE);
 		let doomed_deposit = Modules::<Test>::get(doomed).unwrap().deposit;
 
 		invoke(&BOB, destroy, "destroy", Vec::new(), Vec::new()).expect("destroy");
 
 		assert!(Modules::<Test>::get(doomed).is_none());
 		assert!(ModuleNames::<Test>::get(bounded::<MaxNameLen>("doomed")).is_none());
-		assert_eq!(held_deposit(&ALICE), deposit_before - doomed_deposit, "deposit returned");
+		assert_eq!(module_deposit(doomed), doomed_deposit, "held until its storage is gone");
+		assert_eq!(Balances::free_balance(&ALICE), alice_before);
 		assert!(kernel_events().contains(&KernelEvent::ModuleDestroyed { module: doomed }));
 
 		// Its capabilities dangle: invoking fails cleanly, dropping works.
@@ -225,14 +226,27 @@ fn destroying_a_module_leaves_dangling_capabilities_and_deletes_storage_lazily()
 			invoke(&ALICE, dangling, tf::ECHO, Vec::new(), Vec::new()),
 			Error::<Test>::CreatorDestroyed
 		);
-		Kernel::drop_capability(origin(&ALICE), dangling, LIMIT).expect("drop a dangling cap");
+		Kernel::drop_capability(origin(&ALICE), dangling, LIMIT, None)
+			.expect("drop a dangling cap");
 
 		// Storage and held capabilities go in bounded steps.
 		assert!(ModuleStorage::new(doomed).code().is_some());
+		let other_deposit = Modules::<Test>::get(other).unwrap().deposit;
 		KernelPallet::<Test>::on_idle(2, Weight::MAX);
 		assert!(Capabilities::<Test>::get(held_by_doomed).is_none());
 		assert_eq!(stats(other).dropped, vec![held_by_doomed], "the creator was told");
 		assert!(ModuleStorage::new(doomed).code().is_none());
+		// Then the deposit and the account's existential deposit go to the deployer. The orphan
+		// drop (a frame nobody signed) grew `other`'s state, paid by its deployer, also ALICE.
+		let ed = <Balances as frame_support::traits::fungible::Inspect<_>>::minimum_balance();
+		let other_growth = Modules::<Test>::get(other).unwrap().deposit - other_deposit;
+		assert!(other_growth > 0);
+		assert_eq!(
+			Balances::free_balance(&ALICE),
+			alice_before + doomed_deposit + ed - other_growth
+		);
+		let account = crate::deposit::module_account::<Test>(doomed);
+		assert!(!frame_system::Pallet::<Test>::account_exists(&account), "closed");
 		assert!(DeletionQueue::<Test>::get(doomed).is_none());
 		assert!(kernel_events().contains(&KernelEvent::ModuleStorageDeleted { module: doomed }));
 	});
@@ -308,6 +322,47 @@ fn a_failing_on_block_is_reported_and_undone() {
 }
 
 #[test]
+fn a_module_whose_on_block_keeps_failing_leaves_the_round() {
+	new_test_ext().execute_with(|| {
+		let healthy = deploy_tester("healthy");
+		let failing = deploy(
+			&wat(r#"(module
+				(memory (export "memory") 1)
+				(func (export "init"))
+				(func (export "call"))
+				(func (export "on_block") unreachable))"#),
+			"failing",
+			Vec::new(),
+		);
+		let failures = |events: &[KernelEvent<Test>]| {
+			events
+				.iter()
+				.filter(
+					|e| matches!(e, KernelEvent::OnBlockFailed { module, .. } if *module == failing),
+				)
+				.count()
+		};
+		let max = crate::tick::MAX_ON_BLOCK_FAILURES;
+
+		for block in 2..2 + u64::from(max) {
+			// Each failure is counted until the last one allowed.
+			assert!(crate::Tickers::<Test>::get().contains(&failing), "still ticking at {block}");
+			KernelPallet::<Test>::on_initialize(block);
+		}
+
+		assert_eq!(failures(&kernel_events()), max as usize);
+		assert!(kernel_events().contains(&KernelEvent::OnBlockStopped { module: failing }));
+		assert_eq!(crate::Tickers::<Test>::get().into_inner(), vec![healthy]);
+		System::reset_events();
+		KernelPallet::<Test>::on_initialize(10);
+		assert_eq!(failures(&kernel_events()), 0, "it no longer runs");
+		assert_eq!(stats(healthy).ticks, max + 1, "the healthy one goes on");
+
+		assert!(!crate::OnBlockFailures::<Test>::contains_key(failing));
+	});
+}
+
+#[test]
 fn on_block_stops_at_the_budget_and_resumes_next_block() {
 	new_test_ext().execute_with(|| {
 		let modules: Vec<ModuleId> = (0..3).map(|i| deploy_tester(&format!("t{i}"))).collect();
@@ -336,8 +391,11 @@ fn deposits_follow_code_and_state() {
 		let tester = deploy_tester("t");
 		let info = Modules::<Test>::get(tester).unwrap();
 		assert_eq!(info.deposit, KernelPallet::<Test>::deposit_for(&info));
-		assert_eq!(held_deposit(&ALICE), info.deposit);
+		assert_eq!(module_deposit(tester), info.deposit, "held on the module's account");
+		assert_eq!(held_deposit(&ALICE), 0, "not on the deployer's");
 		assert!(info.deposit >= kernel_modules::TESTER.len() as u64);
+		let alice_before = Balances::free_balance(&ALICE);
+		let bob_before = Balances::free_balance(&BOB);
 
 		call(&BOB, tester, tf::SET, (b"k".to_vec(), b"v".to_vec())).unwrap();
 		let after = Modules::<Test>::get(tester).unwrap();
@@ -349,6 +407,102 @@ fn deposits_follow_code_and_state() {
 			after.deposit,
 			info.deposit + u64::from(bytes) * DepositPerByte::get() + DepositPerItem::get()
 		);
-		assert_eq!(held_deposit(&ALICE), after.deposit, "the deployer pays");
+		assert_eq!(module_deposit(tester), after.deposit);
+		assert_eq!(Balances::free_balance(&BOB), bob_before - (after.deposit - info.deposit));
+		assert_eq!(
+			Balances::free_balance(&ALICE),
+			alice_before,
+			"the caller pays, not the deployer"
+		);
+	});
+}
+
+/// A creator whose `on_drop` hands whoever dropped a capability a fresh one, and whose `call`
+/// mints one for its caller: dropping its capabilities never ends if the dropper keeps getting
+/// new ones.
+fn boomerang() -> Vec<u8> {
+	wat(r#"(module
+		(import "kernel" "cap_mint" (func $mint (param i32 i32 i32) (result i32)))
+		(import "kernel" "return_value" (func $return (param i32 i32 i32)))
+		(memory (export "memory") 1)
+		;; Output { data: [], caps: [id] }: an empty vector, compact(1), then the id at 2.
+		(data (i32.const 0) "\00\04")
+		(func $boomerang
+			(drop (call $mint (i32.const 100) (i32.const 0) (i32.const 2)))
+			(call $return (i32.const 0) (i32.const 0) (i32.const 10)))
+		(func (export "init"))
+		(func (export "call") (call $boomerang))
+		(func (export "on_drop") (call $boomerang)))"#)
+}
+
+/// Runs `on_idle` with a bounded budget for `blocks` blocks.
+fn idle_blocks(blocks: u64) {
+	for block in 2..2 + blocks {
+		KernelPallet::<Test>::on_idle(block, Weight::from_parts(200_000_000_000, u64::MAX));
+	}
+}
+
+#[test]
+fn deleting_a_holder_finishes_even_when_a_creator_s_on_drop_hands_it_a_new_capability() {
+	new_test_ext().execute_with(|| {
+		let creator = deploy(&boomerang(), "boomerang", Vec::new());
+		let doomed = deploy_tester("doomed");
+		call(&ALICE, creator, "any", ()).expect("mints");
+		let (_, caps) = last_output();
+		call_full(&ALICE, doomed, tf::KEEP, Vec::new(), vec![CapRef::Held(caps[0])], Vec::new())
+			.unwrap();
+		let (_, destroy) = system_caps(doomed);
+		hand_over(doomed, destroy, &BOB);
+		let deposit = Modules::<Test>::get(doomed).unwrap().deposit;
+		invoke(&BOB, destroy, "destroy", Vec::new(), Vec::new()).expect("destroy");
+		let alice_before = Balances::free_balance(&ALICE);
+
+		idle_blocks(3);
+
+		// The boomerang's `on_drop` ran without a receiver: its fresh capability trapped it
+		// (`NoReceiver`), and the capability was removed anyway.
+		assert!(caps_of(&Holder::Module(doomed)).is_empty(), "the dead holder holds nothing");
+		assert!(!DeletionQueue::<Test>::contains_key(doomed), "deletion finished");
+		assert!(ModuleStorage::new(doomed).code().is_none());
+		let ed = <Balances as frame_support::traits::fungible::Inspect<_>>::minimum_balance();
+		assert_eq!(Balances::free_balance(&ALICE), alice_before + deposit + ed, "deposit returned");
+		assert_eq!(module_deposit(doomed), 0);
+	});
+}
+
+#[test]
+fn a_module_destroyed_in_an_execution_can_no_longer_write_and_its_frame_is_undone() {
+	new_test_ext().execute_with(|| {
+		let doomed = deploy_tester("doomed");
+		let caller = deploy_tester("caller");
+		let (_, destroy) = system_caps(doomed);
+		let destroy_then_write = || {
+			let invoke =
+				InvokeArgs { cap: destroy, function: sys::DESTROY.to_vec(), ..Default::default() };
+			(invoke, b"k".to_vec(), vec![7u8; 1_000])
+		};
+		let deposit = Modules::<Test>::get(doomed).unwrap().deposit;
+
+		// At the top, the transaction fails with the reason.
+		assert_fails!(
+			call(&BOB, doomed, tf::INVOKE_THEN_SET, destroy_then_write()),
+			Error::<Test>::ModuleDestroyed
+		);
+
+		// Nested, the kernel undoes the frame (the destroy with it) and its caller goes on.
+		let args = module_interfaces::tester::CallArgs {
+			module: doomed,
+			function: tf::INVOKE_THEN_SET.as_bytes().to_vec(),
+			params: destroy_then_write().encode(),
+			caps: Vec::new(),
+			fuel: 0,
+		};
+		let outcome: Outcome = query(&BOB, caller, tf::CALL, args);
+		assert_eq!(outcome.code, ReturnCode::CalleeTrapped as u32);
+		let info = Modules::<Test>::get(doomed).expect("still there: the destroy was undone");
+		assert_eq!(info.deposit, deposit, "nothing written, nothing charged");
+		let value: Option<Vec<u8>> = query(&ALICE, doomed, tf::GET, b"k".to_vec());
+		assert_eq!(value, None);
+		assert!(!DeletionQueue::<Test>::contains_key(doomed));
 	});
 }

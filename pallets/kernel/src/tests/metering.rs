@@ -378,7 +378,7 @@ fn settling_deposits_is_charged_per_module() {
 		let grown = deploy_tester("grown");
 		let touched = deploy_tester("touched");
 		let mut ctx = crate::exec::ExecContext::<Test>::new(LIMIT);
-		let growth = crate::types::UsageDelta { bytes: 10, items: 1, cleared: 0 };
+		let growth = crate::types::UsageDelta { bytes: 10, items: 1, ..Default::default() };
 		ctx.record_usage(grown, growth);
 		ctx.record_usage(touched, Default::default());
 		let proof_before = ctx.proof_size_left;

@@ -3,6 +3,7 @@
 
 mod balance;
 mod capabilities;
+mod deposits;
 mod engine;
 mod execution;
 mod failures;
@@ -84,6 +85,7 @@ pub fn call_with_limit(
 		Default::default(),
 		Default::default(),
 		limit,
+		None,
 	)
 }
 
@@ -117,6 +119,7 @@ pub fn deploy_as(
 		Default::default(),
 		Default::default(),
 		LIMIT,
+		None,
 	)
 }
 
@@ -152,6 +155,7 @@ pub fn call_full(
 		caps.try_into().expect("few caps"),
 		requests.try_into().expect("few requests"),
 		LIMIT,
+		None,
 	)
 }
 
@@ -192,6 +196,7 @@ pub fn invoke(
 		caps.try_into().expect("few caps"),
 		Default::default(),
 		LIMIT,
+		None,
 	)
 }
 
@@ -254,7 +259,14 @@ pub fn kernel_events() -> Vec<KernelEvent<Test>> {
 		.collect()
 }
 
-/// What the kernel holds from `who` as module deposits.
+/// What is held on `module`'s account as its deposit.
+pub fn module_deposit(module: ModuleId) -> u64 {
+	let account = crate::deposit::module_account::<Test>(module);
+	Balances::balance_on_hold(&crate::HoldReason::ModuleDeposit.into(), &account)
+}
+
+/// What the kernel holds from `who` as module deposits (nothing: deposits are held on the
+/// modules' accounts).
 pub fn held_deposit(who: &AccountId32) -> u64 {
 	Balances::balance_on_hold(&crate::HoldReason::ModuleDeposit.into(), who)
 }

@@ -412,7 +412,7 @@ fn apply(world: &World, model: &Model, op: &Op) -> DispatchResultWithPostInfo {
 				.map_err(Into::into)
 		},
 		Op::Drop { who: i, pick } => {
-			Kernel::drop_capability(origin(who(i)), model.pick(pick), LIMIT)
+			Kernel::drop_capability(origin(who(i)), model.pick(pick), LIMIT, None)
 		},
 		Op::InvokeGone { who: i, pick } => {
 			let gone: Vec<CapId> = model.gone.iter().copied().collect();
@@ -439,6 +439,7 @@ fn apply(world: &World, model: &Model, op: &Op) -> DispatchResultWithPostInfo {
 				caps.try_into().expect("one capability at most"),
 				Default::default(),
 				limit,
+				None,
 			)
 		},
 		Op::Deploy { who: i } => {
@@ -534,20 +535,20 @@ fn check(world: &World, model: &Model) -> Result<(), TestCaseError> {
 			"a destroyed module's storage is deleted"
 		);
 	}
-	// Deposits: each module's is what the rules say, and each deployer has exactly the sum of
-	// its modules' on hold.
-	let mut deposits = BTreeMap::new();
-	for (_, info) in Modules::<Test>::iter() {
+	// Deposits: each module's is what the rules say and is held on its account; no user holds
+	// any; a module whose deletion is complete has no account left.
+	for (id, info) in Modules::<Test>::iter() {
 		prop_assert_eq!(info.deposit, KernelPallet::<Test>::deposit_for(&info));
-		*deposits.entry(info.deployer.clone()).or_insert(0) += info.deposit;
+		prop_assert_eq!(module_deposit(id), info.deposit, "module {}'s deposit is held", id);
 	}
 	for who in &ACCOUNTS {
-		let held = Balances::balance_on_hold(&crate::HoldReason::ModuleDeposit.into(), who);
-		prop_assert_eq!(
-			held,
-			deposits.get(who).copied().unwrap_or(0),
-			"a deployer holds its modules' deposits"
-		);
+		prop_assert_eq!(held_deposit(who), 0, "a user holds a module deposit");
+	}
+	for id in 0..crate::NextModuleId::<Test>::get() {
+		if !Modules::<Test>::contains_key(id) && !crate::DeletionQueue::<Test>::contains_key(id) {
+			let account = crate::deposit::module_account::<Test>(id);
+			prop_assert!(!frame_system::Pallet::<Test>::account_exists(&account), "{} open", id);
+		}
 	}
 	for (holder, id) in HeldBy::<Test>::iter_keys() {
 		let cap = Capabilities::<Test>::get(id);

@@ -13,7 +13,7 @@ use crate::{
 	meter,
 	storage::ModuleStorage,
 	types::{HolderOf, UsageDelta},
-	Capabilities, Config, Engines, Event, ModuleNames, Modules, Pallet, TrustedEngines,
+	Capabilities, Config, Engines, Event, ModuleNames, Pallet, TrustedEngines,
 };
 use alloc::{vec, vec::Vec};
 use codec::{Decode, DecodeAll, Encode};
@@ -180,6 +180,13 @@ fn require_onchain<T: Config>(caller: &mut Caller<'_, T>) -> HostResult<()> {
 		return Err(trap(Trap::ReadOnly));
 	}
 	Ok(())
+}
+
+/// Traps if this frame's module was destroyed earlier in the execution (by itself or by a
+/// frame it called): it can no longer change state.
+fn require_alive<T: Config>(caller: &mut Caller<'_, T>) -> HostResult<()> {
+	let module = caller.data().module;
+	caller.data_mut().ctx()?.ensure_alive(module).map_err(fail)
 }
 
 /// Traps unless this is an off-chain frame on an engine.
@@ -391,6 +398,7 @@ fn storage_set<T: Config>(
 	value_len: u32,
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
+	require_alive(&mut caller)?;
 	if value_len > T::MaxValueLen::get() {
 		return Err(trap(Trap::ValueTooLarge));
 	}
@@ -421,6 +429,7 @@ fn storage_clear<T: Config>(
 	key_len: u32,
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>())?;
+	require_alive(&mut caller)?;
 	let key = storage_key(&mut caller, key_ptr, key_len)?;
 	charge(&mut caller, meter::storage_write::<T>(key_len, 0))?;
 	let Some(old) = old_len(&mut caller, &key)? else {
@@ -601,6 +610,7 @@ fn cap_mint<T: Config>(
 	out_id_ptr: u32,
 ) -> HostResult<u32> {
 	charge(&mut caller, meter::host_call::<T>().saturating_add(meter::cap_table::<T>(1, 3)))?;
+	require_alive(&mut caller)?;
 	if data_len > T::MaxCapDataLen::get() {
 		return Err(trap(Trap::CapDataTooLarge));
 	}
@@ -709,11 +719,6 @@ fn cap_transfer<T: Config>(
 	let Ok(to) = HolderOf::<T>::decode_all(&mut &bytes[..]) else {
 		return Ok(ReturnCode::DecodeFailed.into());
 	};
-	if let Holder::Module(module) = to {
-		if !Modules::<T>::contains_key(module) {
-			return Ok(ReturnCode::ModuleNotFound.into());
-		}
-	}
 	let me = caller.data().me();
 	let result = capability::transfer::<T>(cap, &me, &to);
 	Ok(result.map_or_else(|e| e.return_code(), |()| ReturnCode::Success).into())

@@ -280,6 +280,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type CodeStore<T: Config> = StorageMap<_, Identity, CodeHash, StagedCodeOf<T>>;
 
+	/// The deposit each uploader of staged code holds for it.
+	#[pallet::storage]
+	pub type CodeUploads<T: Config> =
+		StorageDoubleMap<_, Identity, CodeHash, Blake2_128Concat, T::AccountId, BalanceOf<T>>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -318,6 +323,9 @@ pub mod pallet {
 		CodeUploaded { hash: CodeHash, owner: T::AccountId },
 		/// Staged code was removed.
 		CodeRemoved { hash: CodeHash },
+		/// An uploader of staged code removed its share and got its deposit back; others still
+		/// hold the code.
+		CodeReleased { hash: CodeHash, owner: T::AccountId },
 		/// An execution engine registered (or updated its endpoint).
 		EngineRegistered { engine: T::AccountId, endpoint: BoundedVec<u8, T::MaxEndpointLen> },
 		/// An execution engine unregistered.
@@ -350,9 +358,9 @@ pub mod pallet {
 		MemoryTooLarge,
 		/// No code is staged under this hash.
 		CodeNotFound,
-		/// Code with this hash is already staged.
+		/// The signer already staged code with this hash.
 		CodeAlreadyUploaded,
-		/// Only the uploader may remove staged code.
+		/// Only an uploader may remove staged code.
 		NotCodeOwner,
 		/// A module with this name exists.
 		ModuleNameTaken,
@@ -610,19 +618,16 @@ pub mod pallet {
 
 		/// Stages `code` under its BLAKE2b-256 hash, for an `upgrade` by hash (so that a
 		/// governance proposal only needs to carry the hash). A deposit is held from the signer.
+		/// Code someone else staged already is shared: it stays until every uploader removed it.
+		///
+		/// The benchmarked weight predates the `CodeUploads` entry; its read and write are added.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::upload_code(code.len() as u32))]
+		#[pallet::weight(T::WeightInfo::upload_code(code.len() as u32)
+			.saturating_add(T::DbWeight::get().reads_writes(1, 1)))]
 		pub fn upload_code(origin: OriginFor<T>, code: CodeOf<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			wasm::validate::<T>(&code).map_err(Error::<T>::from)?;
-			let hash = lifecycle::code_hash(&code);
-			ensure!(!CodeStore::<T>::contains_key(hash), Error::<T>::CodeAlreadyUploaded);
-			let deposit = Self::code_deposit(code.len() as u32);
-			T::Currency::hold(&HoldReason::CodeDeposit.into(), &who, deposit)
-				.map_err(|_| Error::<T>::InsufficientDeposit)?;
-			CodeStore::<T>::insert(hash, StagedCode { owner: who.clone(), deposit, code });
-			Self::deposit_event(Event::CodeUploaded { hash, owner: who });
-			Ok(())
+			lifecycle::stage_code::<T>(who, code)
 		}
 
 		/// Registers the signer as an execution engine reachable at `endpoint`. An engine signs
@@ -667,22 +672,16 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Removes staged code and returns its deposit. Only the uploader may do this.
+		/// Returns the signer's deposit for staged code; the code goes when its last uploader
+		/// removes it. Only an uploader may do this.
+		///
+		/// The benchmarked weight predates the `CodeUploads` entry; its read and write are added.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::WeightInfo::remove_code())]
+		#[pallet::weight(T::WeightInfo::remove_code()
+			.saturating_add(T::DbWeight::get().reads_writes(1, 1)))]
 		pub fn remove_code(origin: OriginFor<T>, hash: CodeHash) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let staged = CodeStore::<T>::get(hash).ok_or(Error::<T>::CodeNotFound)?;
-			ensure!(staged.owner == who, Error::<T>::NotCodeOwner);
-			T::Currency::release(
-				&HoldReason::CodeDeposit.into(),
-				&who,
-				staged.deposit,
-				frame_support::traits::tokens::Precision::BestEffort,
-			)?;
-			CodeStore::<T>::remove(hash);
-			Self::deposit_event(Event::CodeRemoved { hash });
-			Ok(())
+			lifecycle::unstage_code::<T>(who, hash)
 		}
 	}
 

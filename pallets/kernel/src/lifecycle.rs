@@ -7,8 +7,8 @@ use crate::{
 	storage::ModuleStorage,
 	types::{CodeHash, HolderOf, ModuleInfoOf, ModuleName, Tombstone, UsageDelta},
 	wasm::{self, CodeError, Sandbox, ValidCode},
-	CodeStore, Config, DeletionQueue, Event, HeldBy, ModuleNames, Modules, NextModuleId, Pallet,
-	Tickers,
+	CodeOf, CodeStore, CodeUploads, Config, DeletionQueue, Error, Event, HeldBy, HoldReason,
+	ModuleNames, Modules, NextModuleId, Pallet, StagedCode, Tickers,
 };
 use alloc::{vec, vec::Vec};
 use codec::DecodeAll;
@@ -19,11 +19,15 @@ use kernel_primitives::{
 	CapId, Holder, ModuleId,
 };
 use polkadot_sdk::{
-	frame_support::{traits::Get, weights::Weight},
+	frame_support::{
+		ensure,
+		traits::{fungible::MutateHold, tokens::Precision, Get},
+		weights::Weight,
+	},
 	frame_system,
 	sp_core::H256,
 	sp_io::hashing::blake2_256,
-	sp_runtime::traits::Zero,
+	sp_runtime::{traits::Zero, DispatchResult},
 };
 
 /// Registers validated `code` as a new module of `deployer`. Its deposit is charged when the
@@ -218,6 +222,50 @@ fn drop_orphan<T: Config>(holder: &HolderOf<T>, cap: CapId, budget: Weight) -> W
 		Pallet::<T>::deposit_event(Event::CapabilityDropped { id: cap, by: holder.clone() });
 	}
 	usage.weight.saturating_add(T::DbWeight::get().reads_writes(2, 2))
+}
+
+/// Stages validated `code` for `who`, holding a deposit from it: a new entry, or one more
+/// share of code someone else staged.
+pub(crate) fn stage_code<T: Config>(who: T::AccountId, code: CodeOf<T>) -> DispatchResult {
+	let hash = code_hash(&code);
+	ensure!(!CodeUploads::<T>::contains_key(hash, &who), Error::<T>::CodeAlreadyUploaded);
+	let deposit = Pallet::<T>::code_deposit(code.len() as u32);
+	T::Currency::hold(&HoldReason::CodeDeposit.into(), &who, deposit)
+		.map_err(|_| Error::<T>::InsufficientDeposit)?;
+	CodeUploads::<T>::insert(hash, &who, deposit);
+	CodeStore::<T>::mutate(hash, |staged| match staged {
+		Some(staged) => staged.uploaders = staged.uploaders.saturating_add(1),
+		None => *staged = Some(StagedCode { code, uploaders: 1 }),
+	});
+	Pallet::<T>::deposit_event(Event::CodeUploaded { hash, owner: who });
+	Ok(())
+}
+
+/// Returns `who`'s deposit for the code staged under `hash`, and removes the code if `who` was
+/// its last uploader.
+pub(crate) fn unstage_code<T: Config>(who: T::AccountId, hash: CodeHash) -> DispatchResult {
+	let Some(deposit) = CodeUploads::<T>::take(hash, &who) else {
+		let error = if CodeStore::<T>::contains_key(hash) {
+			Error::<T>::NotCodeOwner
+		} else {
+			Error::<T>::CodeNotFound
+		};
+		return Err(error.into());
+	};
+	T::Currency::release(&HoldReason::CodeDeposit.into(), &who, deposit, Precision::BestEffort)?;
+	let last = CodeStore::<T>::mutate_exists(hash, |staged| {
+		let Some(entry) = staged else { return true };
+		entry.uploaders = entry.uploaders.saturating_sub(1);
+		let last = entry.uploaders == 0;
+		if last {
+			*staged = None;
+		}
+		last
+	});
+	let event =
+		if last { Event::CodeRemoved { hash } } else { Event::CodeReleased { hash, owner: who } };
+	Pallet::<T>::deposit_event(event);
+	Ok(())
 }
 
 /// The BLAKE2b-256 hash code is staged and upgraded under.

@@ -129,20 +129,19 @@ pub(crate) fn apply_delta(counter: u32, delta: i64) -> u32 {
 	next.clamp(0, i64::from(u32::MAX)) as u32
 }
 
-/// Code staged with `upload_code`, for an upgrade by hash.
+/// Code staged with `upload_code`, for an upgrade by hash. Everyone who uploaded it holds a
+/// deposit for it (`CodeUploads`) and it stays until the last of them removes it, so that an
+/// uploader cannot pull code from under an upgrade that someone else staged too.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
-pub struct StagedCode<AccountId, Balance, Code> {
-	/// Who uploaded it and paid the deposit.
-	pub owner: AccountId,
-	/// The deposit held.
-	pub deposit: Balance,
+pub struct StagedCode<Code> {
 	/// The Wasm.
 	pub code: Code,
+	/// How many accounts uploaded it and have not removed it.
+	pub uploaders: u32,
 }
 
 /// Staged code as stored.
-pub type StagedCodeOf<T> =
-	StagedCode<<T as frame_system::Config>::AccountId, BalanceOf<T>, CodeOf<T>>;
+pub type StagedCodeOf<T> = StagedCode<CodeOf<T>>;
 
 /// Identifies a code blob staged with `upload_code`.
 pub type CodeHash = H256;

@@ -145,6 +145,43 @@ fn an_upgrade_can_name_code_staged_by_hash() {
 }
 
 #[test]
+fn an_uploader_cannot_pull_shared_code_from_under_an_upgrade() {
+	new_test_ext().execute_with(|| {
+		let tester = deploy_tester("t");
+		let (upgradable, _) = system_caps(tester);
+		hand_over(tester, upgradable, &ALICE);
+		let code = kernel_modules::TESTER;
+		let hash = crate::lifecycle::code_hash(code);
+		let by_hash = UpgradeParams { code: CodeSource::Hash(hash.0), migrate_params: Vec::new() };
+		let deposit = KernelPallet::<Test>::code_deposit(code.len() as u32);
+		let held = |who| Balances::balance_on_hold(&crate::HoldReason::CodeDeposit.into(), who);
+
+		// CHARLIE front-runs the proposer's upload; BOB, the proposer, uploads anyway.
+		Kernel::upload_code(origin(&CHARLIE), bounded(code)).expect("first upload");
+		Kernel::upload_code(origin(&BOB), bounded(code)).expect("a second uploader shares it");
+		assert_fails!(
+			Kernel::upload_code(origin(&BOB), bounded(code)),
+			Error::<Test>::CodeAlreadyUploaded
+		);
+		assert_eq!((held(&CHARLIE), held(&BOB)), (deposit, deposit));
+
+		// CHARLIE takes its share back: the code stays for the upgrade BOB staged it for.
+		Kernel::remove_code(origin(&CHARLIE), hash).expect("removes its share");
+		assert_eq!(held(&CHARLIE), 0);
+		assert!(kernel_events().contains(&KernelEvent::CodeReleased { hash, owner: CHARLIE }));
+		assert_fails!(Kernel::remove_code(origin(&CHARLIE), hash), Error::<Test>::NotCodeOwner);
+		invoke(&ALICE, upgradable, "upgrade", by_hash.encode(), Vec::new()).expect("upgrade");
+		assert_eq!(module_version(tester), 2);
+
+		Kernel::remove_code(origin(&BOB), hash).expect("the last share");
+		assert_eq!(held(&BOB), 0);
+		assert!(!crate::CodeStore::<Test>::contains_key(hash));
+		assert!(kernel_events().contains(&KernelEvent::CodeRemoved { hash }));
+		assert_fails!(Kernel::remove_code(origin(&BOB), hash), Error::<Test>::CodeNotFound);
+	});
+}
+
+#[test]
 fn stale_capabilities_are_recognisable_after_an_upgrade() {
 	new_test_ext().execute_with(|| {
 		let tester = deploy_tester("t");

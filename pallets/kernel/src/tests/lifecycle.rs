@@ -338,18 +338,20 @@ fn modules_with_on_block_run_each_block() {
 	});
 }
 
+/// Deploys a module whose `on_block` always traps, as `failing`.
+fn deploy_failing_ticker() -> ModuleId {
+	let code = wat(r#"(module
+		(memory (export "memory") 1)
+		(func (export "init"))
+		(func (export "call"))
+		(func (export "on_block") unreachable))"#);
+	deploy(&code, "failing", Vec::new())
+}
+
 #[test]
 fn a_failing_on_block_is_reported_and_undone() {
 	new_test_ext().execute_with(|| {
-		let failing = deploy(
-			&wat(r#"(module
-				(memory (export "memory") 1)
-				(func (export "init"))
-				(func (export "call"))
-				(func (export "on_block") unreachable))"#),
-			"failing",
-			Vec::new(),
-		);
+		let failing = deploy_failing_ticker();
 		KernelPallet::<Test>::on_initialize(2);
 		assert!(kernel_events().iter().any(|e| matches!(
 			e,
@@ -362,15 +364,7 @@ fn a_failing_on_block_is_reported_and_undone() {
 fn a_module_whose_on_block_keeps_failing_leaves_the_round() {
 	new_test_ext().execute_with(|| {
 		let healthy = deploy_tester("healthy");
-		let failing = deploy(
-			&wat(r#"(module
-				(memory (export "memory") 1)
-				(func (export "init"))
-				(func (export "call"))
-				(func (export "on_block") unreachable))"#),
-			"failing",
-			Vec::new(),
-		);
+		let failing = deploy_failing_ticker();
 		let failures = |events: &[KernelEvent<Test>]| {
 			events
 				.iter()

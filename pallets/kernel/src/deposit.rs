@@ -94,15 +94,15 @@ pub(crate) fn settle<T: Config>(
 	let mut refunded = BalanceOf::<T>::zero();
 	let mut opened = Vec::new();
 	for change in &changes {
+		if change.required <= change.held {
+			refunded.saturating_accrue(change.held.saturating_sub(change.required));
+			continue;
+		}
+		charged.saturating_accrue(change.required.saturating_sub(change.held));
 		let account = module_account::<T>(change.module);
-		if change.required > change.held && !frame_system::Pallet::<T>::account_exists(&account) {
+		if !frame_system::Pallet::<T>::account_exists(&account) {
 			charged.saturating_accrue(T::Currency::minimum_balance());
 			opened.push(account);
-		}
-		if change.required > change.held {
-			charged.saturating_accrue(change.required.saturating_sub(change.held));
-		} else {
-			refunded.saturating_accrue(change.held.saturating_sub(change.required));
 		}
 	}
 	let net = net_of::<T>(charged, refunded);

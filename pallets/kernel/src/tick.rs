@@ -59,13 +59,22 @@ pub fn run_on_block<T: Config>() -> Weight {
 		}
 		next = (index + 1) % count;
 	}
-	let resume_at = tickers.get(next as usize).copied();
 	if !stopped.is_empty() {
 		used = used.saturating_add(db.writes(1));
-		Tickers::<T>::mutate(|tickers| tickers.retain(|m| !stopped.contains(m)));
+		next = remove_stopped::<T>(&stopped, tickers.get(next as usize).copied());
 	}
-	TickCursor::<T>::put(cursor_of::<T>(resume_at));
+	TickCursor::<T>::put(next);
 	used
+}
+
+/// Removes `stopped` from `Tickers` and returns the cursor that makes the next round start at
+/// `resume_at` (or, if it left the round too, at the first module).
+fn remove_stopped<T: Config>(stopped: &[ModuleId], resume_at: Option<ModuleId>) -> u32 {
+	Tickers::<T>::mutate(|tickers| {
+		tickers.retain(|m| !stopped.contains(m));
+		let found = resume_at.and_then(|m| tickers.iter().position(|t| *t == m));
+		found.unwrap_or(0) as u32
+	})
 }
 
 /// Counts a failure of `module`'s `on_block`; whether it was the last one allowed.
@@ -80,12 +89,4 @@ fn note_failure<T: Config>(module: ModuleId) -> bool {
 	OnBlockFailures::<T>::remove(module);
 	Pallet::<T>::deposit_event(Event::OnBlockStopped { module });
 	true
-}
-
-/// The cursor that makes the next round start at `module` (or, if it left the round, at the
-/// module now in its place).
-fn cursor_of<T: Config>(module: Option<ModuleId>) -> u32 {
-	let tickers = Tickers::<T>::get();
-	let found = module.and_then(|m| tickers.iter().position(|t| *t == m));
-	found.unwrap_or(0) as u32
 }

@@ -161,6 +161,8 @@ impl pallet_kernel::Config for Runtime {
 	type OffchainFrameWeight = KernelOffchainFrameWeight;
 	type EngineTxWeight = KernelEngineTxWeight;
 	type EngineDepositLimit = ConstU128<UNIT>;
+	// Filling all 64 slots of the per-block round costs about 0.6 UNIT a block.
+	type TickFee = ConstU128<{ 10 * MILLI_UNIT }>;
 }
 
 impl frame_system::offchain::SigningTypes for Runtime {

@@ -28,6 +28,8 @@ use polkadot_sdk::{
 const ENDOWMENT: u128 = 1_000_000 * UNIT;
 /// `balance` module tokens of each endowed dev account.
 const MODULE_ENDOWMENT: TokenBalance = 1_000_000;
+/// What the deployer pays into each genesis module's account for its `on_block` runs.
+const GENESIS_TICK_FUNDS: u128 = 10_000 * UNIT;
 
 /// How hard it is to change what governance holds. Periods are in blocks and short, for
 /// development networks; a production chain would count in days.
@@ -86,6 +88,9 @@ pub fn standard_modules(
 					upgrade: rules::CONSTITUTION,
 					parameters: rules::MAJORITY,
 				}),
+				// No transfer fee and no minimum balance until a vote sets them: the dev
+				// chain's scripts move single tokens to fresh accounts.
+				parameters: Default::default(),
 			}
 			.encode(),
 		),
@@ -124,7 +129,11 @@ fn genesis(
 			..Default::default()
 		},
 		sudo: SudoConfig { key: Some(root.clone()) },
-		kernel: KernelConfig { modules: standard_modules(&root, &endowed) },
+		kernel: KernelConfig {
+			modules: standard_modules(&root, &endowed),
+			// A million `on_block` runs for each genesis module that exports it.
+			tick_funds: GENESIS_TICK_FUNDS,
+		},
 		..Default::default()
 	};
 	serde_json::to_value(config).expect("the genesis config serializes; qed")

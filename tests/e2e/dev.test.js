@@ -129,6 +129,26 @@ test('a dry run shows the storage deposit, and the signer pays it onto the modul
   assert.equal(await free(bob.address), bobBefore - charge - fee, 'Bob paid the deposit and his fee');
 });
 
+test('a module runs each block only while its account pays the tick fee, and fund-ticks pays it', async () => {
+  const cli = path.join(root, 'modules', 'cli', 'bin', 'kernel.js');
+  const fee = api.consts.kernel.tickFee.toBigInt();
+  const ed = api.consts.balances.existentialDeposit.toBigInt();
+  assert.ok(fee > 0n, 'the runtime charges for the per-block round');
+  const { module } = await k.deploy(api, alice, { code: moduleWasm('tester'), name: 'ticker' });
+  const ticking = async () => (await api.query.kernel.tickers()).map((id) => id.toNumber()).includes(module);
+  assert.equal(await ticking(), false, 'nobody paid for its runs yet');
+
+  execFileSync('node', [cli, '--json', '--url', node.url, 'fund-ticks', 'ticker', String(2n * fee + 1n)], { encoding: 'utf8' });
+  assert.equal(await ticking(), true, 'funded, it joins the round');
+
+  // Two runs burn two fees; the third cannot be paid and the module leaves the round.
+  for (let tries = 0; (await ticking()) && tries < 120; tries++) await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(await ticking(), false, 'unfunded, it left the round');
+  const { account } = await k.moduleInfo(api, 'ticker');
+  const free = (await api.query.system.account(account)).data.free.toBigInt();
+  assert.equal(free, ed + 1n, 'what is left is less than a run');
+});
+
 test('invoke a capability: split returns two, dropping unlocks', async () => {
   const before = await balanceOf(alice.address);
   const request = k.encode(api, 'BalanceCap', { Slashable: { account: alice.address, amount: 50 } });

@@ -171,16 +171,20 @@ test('thousands of kernel transactions, some failing and hostile: each included 
   const held = books.reduce((sum, entry) => sum + entry.free + entry.locked, 0n);
   assert.equal(held, issuance, 'every token is held by someone');
 
-  // Deposits: each module's is what the rules say for its code and state, held on the module's
+  // Deposits: each module's is what the rules say for its code, state and capabilities, held on the module's
   // own account (the senders paid for the entries their transfers created), none on a deployer.
   const perByte = api.consts.kernel.depositPerByte.toBigInt();
   const perItem = api.consts.kernel.depositPerItem.toBigInt();
+  const perCap = api.consts.kernel.capabilityDeposit.toBigInt();
   const moduleDeposit = async (who) => {
     const holds = (await api.query.balances.holds(who)).toJSON();
     return holds.filter(({ id }) => id.kernel === 'ModuleDeposit').reduce((all, { amount }) => all + BigInt(amount), 0n);
   };
   for (const module of await k.modules(api)) {
-    const rule = perByte * BigInt(module.codeLen + module.storageBytes) + perItem * BigInt(module.storageItems + 1);
+    const rule =
+      perByte * BigInt(module.codeLen + module.storageBytes) +
+      perItem * BigInt(module.storageItems + 1) +
+      perCap * BigInt(module.capabilities);
     assert.equal(BigInt(module.deposit), rule, `${module.name}'s deposit`);
     assert.equal(await moduleDeposit(module.account), rule, `${module.name}'s account holds its deposit`);
     assert.equal(await moduleDeposit(module.deployer), 0n, `${module.deployer} holds no module deposit`);

@@ -55,6 +55,9 @@ impl Module for BalanceModule {
 			ACCOUNTS.mutate(&who, |account| account.free = account.free.saturating_add(amount));
 			TOTAL_ISSUANCE.mutate(|total| *total = total.saturating_add(amount));
 		}
+		if args.parameters != Parameters::default() {
+			PARAMETERS.set(&args.parameters);
+		}
 		match args.governance {
 			Some(governance) => hand_to_democracy(governance, init.upgradable, init.destroy)?,
 			None => SYSTEM_CAPS.set(&(init.upgradable, init.destroy)),
@@ -67,13 +70,14 @@ impl Module for BalanceModule {
 			f::TRANSFER => {
 				let (to, amount): (Holder, Balance) = call.args()?;
 				let from = env::caller().ok_or(Error::BadOrigin)?;
-				let fee = PARAMETERS.get_or_default().transfer_fee;
-				debit_free(&from, amount.checked_add(fee).ok_or(Error::Msg("amount overflows"))?)?;
+				let Parameters { transfer_fee: fee, minimum_balance } = PARAMETERS.get_or_default();
+				let debit = amount.checked_add(fee).ok_or(Error::Msg("amount overflows"))?;
+				debit_free(&from, debit, minimum_balance)?;
 				if fee > 0 {
 					// The fee is burnt; without one, the issuance is not touched (a write saved).
 					TOTAL_ISSUANCE.mutate(|t| *t = t.saturating_sub(fee));
 				}
-				credit(&to, amount);
+				credit(&to, amount, minimum_balance)?;
 				env::emit(&Event::Transferred { from, to, amount });
 				Ok(Output::none())
 			},
@@ -109,7 +113,7 @@ impl Module for BalanceModule {
 					.ok_or(Error::Msg("slash exceeds capability"))?;
 				debit_locked(&account, args.amount)?;
 				match &args.beneficiary {
-					Some(to) => credit(to, args.amount),
+					Some(to) => credit(to, args.amount, 0)?,
 					None => TOTAL_ISSUANCE.mutate(|t| *t = t.saturating_sub(args.amount)),
 				}
 				env::emit(&Event::Slashed {
@@ -133,7 +137,7 @@ impl Module for BalanceModule {
 				let rest =
 					amount.checked_sub(value).ok_or(Error::Msg("transfer exceeds capability"))?;
 				debit_locked(&account, value)?;
-				credit(&to, value);
+				credit(&to, value, PARAMETERS.get_or_default().minimum_balance)?;
 				env::emit(&Event::Transferred {
 					from: Holder::Account(account),
 					to,
@@ -160,8 +164,11 @@ impl Module for BalanceModule {
 			return Err(Error::Msg("nothing to lock"));
 		}
 		let holder = Holder::Account(request.signer);
-		debit_free(&holder, cap.amount())?;
-		ACCOUNTS.mutate(&holder, |a| a.locked = a.locked.saturating_add(cap.amount()));
+		let mut account = ACCOUNTS.get_or_default(&holder);
+		account.free =
+			account.free.checked_sub(cap.amount()).ok_or(Error::Msg("insufficient balance"))?;
+		account.locked = account.locked.saturating_add(cap.amount());
+		ACCOUNTS.insert(&holder, &account);
 		env::emit(&Event::Locked { account: request.signer, amount: cap.amount() });
 		Ok(request.data)
 	}
@@ -171,7 +178,9 @@ impl Module for BalanceModule {
 		let Some(&account) = cap.account() else { return Ok(()) };
 		let amount = cap.amount();
 		debit_locked(&account, amount)?;
-		credit(&Holder::Account(account), amount);
+		// Unlocking moves funds within the account: no minimum applies, so that a raised
+		// minimum cannot make a capability undroppable.
+		credit(&Holder::Account(account), amount, 0)?;
 		env::emit(&Event::Unlocked { account, amount });
 		Ok(())
 	}
@@ -200,20 +209,26 @@ fn hand_to_democracy(governance: BalanceGovernance, upgradable: Cap, destroy: Ca
 	Ok(())
 }
 
-/// Adds `amount` to `who`'s free balance. Nothing is stored for a zero amount, so that a zero
-/// transfer cannot create entries (at the module's expense) for accounts that hold nothing.
-fn credit(who: &Holder, amount: Balance) {
+/// Adds `amount` to `who`'s free balance, refusing to leave it with less than `minimum`.
+/// Nothing is stored for a zero amount, so that a zero transfer cannot create entries for
+/// accounts that hold nothing.
+fn credit(who: &Holder, amount: Balance, minimum: Balance) -> Result<()> {
 	if amount == 0 {
-		return;
+		return Ok(());
 	}
-	ACCOUNTS.mutate(who, |a| a.free = a.free.saturating_add(amount));
+	let mut account = ACCOUNTS.get_or_default(who);
+	account.free = account.free.saturating_add(amount);
+	store(who, account, minimum)
 }
 
-fn debit_free(who: &Holder, amount: Balance) -> Result<()> {
+/// Takes `amount` from `who`'s free balance, refusing to leave it with less than `minimum`.
+fn debit_free(who: &Holder, amount: Balance, minimum: Balance) -> Result<()> {
+	if amount == 0 {
+		return Ok(());
+	}
 	let mut account = ACCOUNTS.get_or_default(who);
 	account.free = account.free.checked_sub(amount).ok_or(Error::Msg("insufficient balance"))?;
-	ACCOUNTS.insert(who, &account);
-	Ok(())
+	store(who, account, minimum)
 }
 
 fn debit_locked(who: &AccountId, amount: Balance) -> Result<()> {
@@ -221,7 +236,21 @@ fn debit_locked(who: &AccountId, amount: Balance) -> Result<()> {
 	let mut account = ACCOUNTS.get_or_default(&holder);
 	account.locked =
 		account.locked.checked_sub(amount).ok_or(Error::Msg("locked balance inconsistent"))?;
-	ACCOUNTS.insert(&holder, &account);
+	store(&holder, account, 0)
+}
+
+/// Stores `who`'s `account`, or removes its entry when it holds nothing (whoever empties it is
+/// refunded the entry's deposit). Refuses a total below `minimum` but above zero.
+fn store(who: &Holder, account: Account, minimum: Balance) -> Result<()> {
+	let total = account.free.saturating_add(account.locked);
+	if total == 0 {
+		ACCOUNTS.remove(who);
+		return Ok(());
+	}
+	if total < minimum {
+		return Err(Error::Msg("below the minimum balance"));
+	}
+	ACCOUNTS.insert(who, &account);
 	Ok(())
 }
 

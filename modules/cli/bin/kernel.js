@@ -208,6 +208,17 @@ program
   .action(withApi(async (api, pair, cap) => report(api, await k.forgetCapability(api, pair, { cap: BigInt(cap) }))));
 
 program
+  .command('fund-ticks')
+  .description("pay into a module's account for its on_block runs (TickFee each); it rejoins the per-block round if it can pay one")
+  .argument('<module>', 'module id or name')
+  .argument('<amount>', 'native units')
+  .action(
+    withApi(async (api, pair, module, amount) =>
+      report(api, await k.fundTicks(api, pair, { module: await k.moduleId(api, module), amount: BigInt(amount) })),
+    ),
+  );
+
+program
   .command('give')
   .description('give a capability you hold to an account (address or //Name) or a module (module:<id|name>)')
   .argument('<cap>', 'capability id')

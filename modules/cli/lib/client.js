@@ -27,9 +27,9 @@ export const moduleTypes = {
   },
   BalanceSlashArgs: { amount: 'u128', beneficiary: 'Option<ModuleHolder>' },
   BalanceAccount: { free: 'u128', locked: 'u128' },
-  BalanceParameters: { transfer_fee: 'u128' },
+  BalanceParameters: { transfer_fee: 'u128', minimum_balance: 'u128' },
   BalanceGovernance: { democracy: 'Bytes', upgrade: 'DemocracyRule', parameters: 'DemocracyRule' },
-  BalanceInit: { endowments: 'Vec<(ModuleHolder, u128)>', governance: 'Option<BalanceGovernance>' },
+  BalanceInit: { endowments: 'Vec<(ModuleHolder, u128)>', governance: 'Option<BalanceGovernance>', parameters: 'BalanceParameters' },
   DemocracyRule: { approval_percent: 'u8', min_turnout_percent: 'u8', voting_period: 'u64', enactment_delay: 'u64' },
   DemocracyAction: { _enum: { Invoke: { function: 'Bytes', params: 'Bytes' }, SetRule: 'DemocracyRule' } },
   DemocracyPushArgs: { rule: 'DemocracyRule', label: 'Bytes' },
@@ -390,6 +390,11 @@ export function giveCapability(api, pair, { cap, to }) {
 /** Removes capability `cap` without telling its creator (no `on_drop`: what it stands for stays). */
 export function forgetCapability(api, pair, { cap }) {
   return submit(api, pair, api.tx.kernel.forgetCapability(cap));
+}
+
+/** Pays `amount` (native units) into module `module`'s account for its `on_block` runs. */
+export function fundTicks(api, pair, { module, amount }) {
+  return submit(api, pair, api.tx.kernel.fundTicks(module, amount));
 }
 
 /** Stages code for an upgrade by hash; returns its hash. */

@@ -2,7 +2,7 @@
 //!
 //! | function | params | returns |
 //! | --- | --- | --- |
-//! | `transfer` | `(Holder, Balance)` to, amount | nothing |
+//! | `transfer` | `(Holder, Balance)` to, amount | nothing; refused if it leaves either side with less than [`Parameters::minimum_balance`] but not nothing |
 //! | `account` | `Holder` | [`Account`] |
 //! | `accounts` | `Vec<Holder>` | `Vec<Account>` |
 //! | `total_issuance` | nothing | `Balance` |
@@ -106,6 +106,11 @@ impl BalanceCap {
 pub struct Parameters {
 	/// Tokens burnt on every `transfer`, on top of the amount.
 	pub transfer_fee: Balance,
+	/// The least a holder may hold, free and locked together, unless it holds nothing: a
+	/// `transfer` that would leave its sender or receiver with less is refused. An entry costs
+	/// its creator a storage deposit; this keeps entries from being made for dust. Unlocking and
+	/// slashing are not refused by it.
+	pub minimum_balance: Balance,
 }
 
 /// Parameters of `slash`.
@@ -133,6 +138,8 @@ pub struct BalanceInit {
 	pub endowments: alloc::vec::Vec<(Holder, Balance)>,
 	/// Where to push the module's capabilities, if governed.
 	pub governance: Option<BalanceGovernance>,
+	/// The parameters it starts with.
+	pub parameters: Parameters,
 }
 
 /// How `balance` is governed.

@@ -10,7 +10,10 @@ use alloc::{vec, vec::Vec};
 use codec::Encode;
 use frame_benchmarking::v2::*;
 use frame_support::{
-	traits::{fungible::Mutate, Get},
+	traits::{
+		fungible::{Inspect, Mutate},
+		Get,
+	},
 	weights::Weight,
 };
 use frame_system::RawOrigin;
@@ -152,6 +155,22 @@ mod benchmarks {
 		_(RawOrigin::Signed(caller), cap, Weight::MAX, None);
 
 		assert!(crate::Capabilities::<T>::get(cap).is_none());
+	}
+
+	/// Funding a module's `on_block` runs, worst case: it joins a round one short of full.
+	#[benchmark]
+	fn fund_ticks() {
+		let caller = funded_caller::<T>();
+		let ticker = deploy_module::<T>(&caller, b"bench-ticker", kernel_modules::TESTER, vec![]);
+		let others = (0..T::MaxTickingModules::get().saturating_sub(1)).map(|i| ticker + 1 + i);
+		crate::Tickers::<T>::put(frame_support::BoundedVec::truncate_from(others.collect()));
+		let ed = <T::Currency as Inspect<T::AccountId>>::minimum_balance();
+		let amount = T::TickFee::get().max(ed) * 1000u32.into();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), ticker, amount);
+
+		assert!(crate::Tickers::<T>::get().contains(&ticker));
 	}
 
 	/// Handing a capability to another account.
@@ -506,6 +525,7 @@ fn install_balance<T: Config>(caller: &T::AccountId) -> ModuleId {
 	let init = balance::BalanceInit {
 		endowments: vec![(Holder::Account(raw_account::<T>(caller)), 1_000_000)],
 		governance: None,
+		parameters: Default::default(),
 	};
 	deploy_module::<T>(caller, b"bench-balance", kernel_modules::BALANCE, init.encode())
 }

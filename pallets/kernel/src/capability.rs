@@ -4,13 +4,38 @@
 //! rule the kernel promises about capabilities (ids never reused, every use checks the holder,
 //! data never changes, no copies) is enforced here. They run inside the caller's storage
 //! transaction, so a failed frame undoes them with everything else.
+//!
+//! A capability is state like any other and holds a deposit while it is in the table, on the
+//! account of the module it belongs to ([`deposit_module`]): paid by whoever pays for the
+//! execution that mints it, refunded to whoever pays for the one that consumes, drops or
+//! forgets it. The execution context keeps that account (`ExecContext::mint_capability`,
+//! `ExecContext::take_capability`); the functions here only keep the table.
 
 use crate::{
 	exec::ExecError, CapData, Capabilities, CapabilityOf, Config, Event, HeldBy, HolderOf, Modules,
 	NextCapId, Pallet,
 };
-use kernel_primitives::{CapId, Creator, Holder, Version};
+use codec::{DecodeAll, MaxEncodedLen};
+use kernel_primitives::{system::SystemCap, CapId, Creator, Holder, ModuleId, Version};
 use polkadot_sdk::frame_support::traits::Get;
+
+/// The module whose account holds the deposit of a capability: its creator, or, for a
+/// `system::*` capability, the module it governs. `None` for a capability that governs nothing.
+pub fn deposit_module(creator: Creator, data: &[u8]) -> Option<ModuleId> {
+	match creator {
+		Creator::Module(module) => Some(module),
+		Creator::System => SystemCap::decode_all(&mut &data[..]).ok().map(|cap| cap.module()),
+	}
+}
+
+/// The most bytes one capability takes in storage: its entry in [`Capabilities`] and its
+/// holder's entry in [`HeldBy`], keys (with their hashes) and values.
+pub fn entry_bytes<T: Config>() -> u32 {
+	let id = CapId::max_encoded_len();
+	let capability = 8 + id + CapabilityOf::<T>::max_encoded_len();
+	let index = 16 + HolderOf::<T>::max_encoded_len() + 8 + id;
+	u32::try_from(capability + index).unwrap_or(u32::MAX)
+}
 
 /// Mints a new capability and returns its id.
 pub fn mint<T: Config>(

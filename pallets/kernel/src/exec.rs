@@ -15,7 +15,7 @@ use crate::{
 	deposit::{self, Change, Payer, StorageDeposit},
 	meter::{self, FuelRate},
 	storage::ModuleStorage,
-	types::{apply_delta, CapData, HolderOf, ModuleInfoOf, UsageDelta},
+	types::{apply_delta, CapData, CapabilityOf, HolderOf, ModuleInfoOf, UsageDelta},
 	wasm::{self, CodeError, Sandbox},
 	BalanceOf, Config, Error, Event, Modules, Pallet,
 };
@@ -32,7 +32,7 @@ use kernel_primitives::{
 		RequestInput,
 	},
 	system::SystemCap,
-	CapId, Creator, Holder, ModuleId,
+	CapId, Creator, Holder, ModuleId, Version,
 };
 use polkadot_sdk::{
 	frame_support::{
@@ -364,7 +364,53 @@ impl<T: Config> ExecContext<T> {
 		entry.bytes = entry.bytes.saturating_add(delta.bytes);
 		entry.items = entry.items.saturating_add(delta.items);
 		entry.cleared = entry.cleared.saturating_add(delta.cleared);
+		entry.capabilities = entry.capabilities.saturating_add(delta.capabilities);
 		entry.recount |= delta.recount;
+	}
+
+	/// Mints a capability (see [`capability::mint`]) and counts its deposit against the module
+	/// it belongs to.
+	pub(crate) fn mint_capability(
+		&mut self,
+		holder: HolderOf<T>,
+		creator: Creator,
+		data: CapData<T>,
+		creator_version: Version,
+		parent: Option<CapId>,
+	) -> Result<CapId, ExecError> {
+		let owner = capability::deposit_module(creator, &data);
+		let id = capability::mint::<T>(holder, creator, data, creator_version, parent)?;
+		if let Some(module) = owner {
+			self.record_usage(module, UsageDelta { capabilities: 1, ..Default::default() });
+		}
+		Ok(id)
+	}
+
+	/// Mints a `system::*` capability.
+	pub(crate) fn mint_system(
+		&mut self,
+		holder: HolderOf<T>,
+		cap: SystemCap,
+		parent: Option<CapId>,
+	) -> Result<CapId, ExecError> {
+		// `integrity_test` guarantees that `MaxCapDataLen` fits a system capability.
+		let data: CapData<T> =
+			cap.encode().try_into().map_err(|_| ExecError::Trapped(Trap::CapDataTooLarge))?;
+		self.mint_capability(holder, Creator::System, data, 0, parent)
+	}
+
+	/// Takes a capability out of the table (see [`capability::take`]) and releases its
+	/// deposit.
+	pub(crate) fn take_capability(
+		&mut self,
+		id: CapId,
+		holder: &HolderOf<T>,
+	) -> Result<CapabilityOf<T>, ExecError> {
+		let record = capability::take::<T>(id, holder)?;
+		if let Some(module) = capability::deposit_module(record.creator, &record.data) {
+			self.record_usage(module, UsageDelta { capabilities: -1, ..Default::default() });
+		}
+		Ok(record)
 	}
 
 	/// Records that `module` cleared the state key `key`.
@@ -452,7 +498,7 @@ impl<T: Config> ExecContext<T> {
 		self.transactional(|ctx| {
 			ctx.charge(meter::cap_table::<T>(2, 3))?;
 			ctx.charge_moves(call.caps.len())?;
-			let record = capability::take::<T>(cap, &invoker)?;
+			let record = ctx.take_capability(cap, &invoker)?;
 			Pallet::<T>::deposit_event(Event::CapabilityInvoked { id: cap, by: invoker.clone() });
 			let module = match record.creator {
 				Creator::System => {
@@ -504,7 +550,7 @@ impl<T: Config> ExecContext<T> {
 				Holder::Module(module) if !Modules::<T>::contains_key(module) => None,
 				_ => Some(holder.clone()),
 			};
-			let record = capability::take::<T>(cap, &holder)?;
+			let record = ctx.take_capability(cap, &holder)?;
 			Pallet::<T>::deposit_event(Event::CapabilityDropped { id: cap, by: holder.clone() });
 			let Creator::Module(module) = record.creator else { return Ok(()) };
 			// A dangling capability (destroyed creator) or a creator that does not care is
@@ -557,7 +603,7 @@ impl<T: Config> ExecContext<T> {
 			let output = ctx.run_frame(sandbox, spec)?;
 			let data: CapData<T> =
 				output.data.try_into().map_err(|_| ExecError::Trapped(Trap::CapDataTooLarge))?;
-			capability::mint::<T>(holder, Creator::Module(module), data, version, None)
+			ctx.mint_capability(holder, Creator::Module(module), data, version, None)
 		})
 	}
 
@@ -576,8 +622,8 @@ impl<T: Config> ExecContext<T> {
 			let this = Holder::Module(module);
 			let deployer_holder = Holder::Account(deployer.clone());
 			capability::transfer_all::<T>(&caps, &deployer_holder, &this)?;
-			let upgradable = mint_system::<T>(this.clone(), SystemCap::Upgradable(module), None)?;
-			let destroy = mint_system::<T>(this, SystemCap::Destroy(module), None)?;
+			let upgradable = ctx.mint_system(this.clone(), SystemCap::Upgradable(module), None)?;
+			let destroy = ctx.mint_system(this, SystemCap::Destroy(module), None)?;
 			let input = InitInput { deployer, params, upgradable, destroy, caps };
 			let spec = FrameSpec {
 				module,
@@ -754,6 +800,7 @@ impl<T: Config> ExecContext<T> {
 				let Some(info) = maybe_info else { return Ok(()) };
 				info.storage_bytes = apply_delta(info.storage_bytes, delta.bytes);
 				info.storage_items = apply_delta(info.storage_items, delta.items);
+				info.capabilities = apply_delta(info.capabilities, delta.capabilities);
 				if delta.cleared > 0 {
 					info.cleared =
 						info.cleared.add(frame_system::Pallet::<T>::block_number(), delta.cleared);
@@ -795,18 +842,6 @@ fn exported<T: Config>(
 		return Err(ExecError::EntryNotExported);
 	}
 	Ok(info)
-}
-
-/// Mints a `system::*` capability.
-pub(crate) fn mint_system<T: Config>(
-	holder: HolderOf<T>,
-	cap: SystemCap,
-	parent: Option<CapId>,
-) -> Result<CapId, ExecError> {
-	// `integrity_test` guarantees that `MaxCapDataLen` fits a system capability.
-	let data: CapData<T> =
-		cap.encode().try_into().map_err(|_| ExecError::Trapped(Trap::CapDataTooLarge))?;
-	capability::mint::<T>(holder, Creator::System, data, 0, parent)
 }
 
 /// Runs `f` as a top-level execution with a budget of `limit`: one transaction, deposits

@@ -39,6 +39,7 @@ extern crate alloc;
 // capability, write a module's state or start a frame around the kernel's rules: a runtime
 // reaches the kernel only through its dispatchables, its runtime API and the engine entry points.
 pub(crate) mod capability;
+pub(crate) mod deletion;
 pub mod deposit;
 pub mod engine;
 pub(crate) mod exec;
@@ -205,6 +206,13 @@ pub mod pallet {
 		/// funds one transaction a module asks for may lock in deposits.
 		#[pallet::constant]
 		type EngineDepositLimit: Get<BalanceOf<Self>>;
+
+		/// What one `on_block` run costs its module, burnt from the module's account before it
+		/// runs: a module is in the per-block round only while its account can pay (see
+		/// `fund_ticks`), so holding one of the `MaxTickingModules` slots costs for as long as it
+		/// is held. Zero: the round is free, and every module exporting `on_block` joins it.
+		#[pallet::constant]
+		type TickFee: Get<BalanceOf<Self>>;
 	}
 
 	/// The id the next deployed module gets.
@@ -251,6 +259,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type DeletionQueue<T: Config> =
 		StorageMap<_, Twox64Concat, ModuleId, Tombstone<T::AccountId>>;
+
+	/// The tombstone the last block's deletion left unfinished: the next block starts after
+	/// it (see [`deletion`]).
+	#[pallet::storage]
+	pub type DeletionCursor<T: Config> = StorageValue<_, ModuleId>;
 
 	/// Registered execution engines, by account (the engine key's account).
 	#[pallet::storage]
@@ -338,6 +351,11 @@ pub mod pallet {
 		/// A module's `on_block` failed [`tick::MAX_ON_BLOCK_FAILURES`] times in a row: it no
 		/// longer runs each block (an upgrade that exports `on_block` registers it again).
 		OnBlockStopped { module: ModuleId },
+		/// `by` paid `amount` into a module's account for its `on_block` runs.
+		TicksFunded { module: ModuleId, by: T::AccountId, amount: BalanceOf<T> },
+		/// A module's account could not pay for its `on_block` run: it left the round
+		/// (`fund_ticks` brings it back).
+		OnBlockUnfunded { module: ModuleId },
 	}
 
 	#[pallet::error]
@@ -461,16 +479,36 @@ pub mod pallet {
 	pub struct GenesisConfig<T: Config> {
 		/// `(name, code, init params, deployer)` of each module.
 		pub modules: Vec<GenesisModule<T::AccountId>>,
+		/// What each deployer pays into the account of each of its modules that exports
+		/// `on_block`, for its runs (`TickFee` each).
+		pub tick_funds: BalanceOf<T>,
 	}
 
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
 			for module in &self.modules {
-				if let Err(error) = Pallet::<T>::deploy_at_genesis(module) {
+				let deployed = Pallet::<T>::deploy_at_genesis(module).and_then(|id| {
+					let ticks =
+						Modules::<T>::get(id).is_some_and(|m| m.exports.has(Entry::OnBlock));
+					if ticks && !self.tick_funds.is_zero() {
+						tick::fund::<T>(&module.deployer, id, self.tick_funds)?;
+					}
+					Ok(id)
+				});
+				if let Err(error) = deployed {
 					panic!("genesis module {} failed to deploy: {error:?}", module.name);
 				}
 			}
+		}
+	}
+
+	#[pallet::extra_constants]
+	impl<T: Config> Pallet<T> {
+		/// The deposit each capability holds while it is in the table.
+		#[pallet::constant_name(CapabilityDeposit)]
+		fn capability_deposit_constant() -> BalanceOf<T> {
+			Self::capability_deposit()
 		}
 	}
 
@@ -483,7 +521,7 @@ pub mod pallet {
 		}
 
 		fn on_idle(_n: BlockNumberFor<T>, remaining: Weight) -> Weight {
-			lifecycle::process_deletions::<T>(remaining)
+			deletion::process_deletions::<T>(remaining)
 		}
 
 		fn integrity_test() {
@@ -661,15 +699,38 @@ pub mod pallet {
 		/// `on_drop` runs, so whatever the capability stands for (locked funds, say) stays as it
 		/// is. The way out of a capability whose creator's `on_drop` keeps failing.
 		///
-		/// Weighed as `transfer_capability`, whose storage work (the capability, the
-		/// receiver's existence, both index entries) covers this one's.
+		/// The capability's deposit is refunded to the signer. Weighed as `transfer_capability`,
+		/// whose storage work (the capability, the receiver's existence, both index entries)
+		/// covers this one's, plus settling the deposit.
 		#[pallet::call_index(9)]
-		#[pallet::weight(T::WeightInfo::transfer_capability())]
+		#[pallet::weight(Pallet::<T>::forget_weight())]
 		pub fn forget_capability(origin: OriginFor<T>, cap: CapId) -> DispatchResult {
-			let holder = Holder::Account(ensure_signed(origin)?);
-			capability::take::<T>(cap, &holder).map_err(Error::<T>::from)?;
+			let who = ensure_signed(origin)?;
+			let holder = Holder::Account(who.clone());
+			let (result, _) = exec::run_top_level::<T, _>(Self::forget_weight(), |ctx, _| {
+				ctx.charge_deposits_to(who, None);
+				ctx.take_capability(cap, &holder)
+			});
+			result.map_err(Error::<T>::from)?;
 			Self::deposit_event(Event::CapabilityForgotten { id: cap, by: holder });
 			Ok(())
+		}
+
+		/// Pays `amount` from the signer into `module`'s account for its `on_block` runs
+		/// (`TickFee` each, burnt before each run). A module that exports `on_block` joins the
+		/// per-block round if its account can now pay a run: also one that left it for lack of
+		/// funds or after failing (its failure count starts again). `TooManyModules` if the
+		/// round is full. Anyone may pay; what is left when the module is deleted goes to its
+		/// deployer.
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::fund_ticks())]
+		pub fn fund_ticks(
+			origin: OriginFor<T>,
+			module: ModuleId,
+			amount: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			tick::fund::<T>(&who, module, amount)
 		}
 
 		/// Returns the signer's deposit for staged code; the code goes when its last uploader
@@ -827,13 +888,29 @@ pub mod pallet {
 			}
 		}
 
-		/// The deposit a module's code and state require.
+		/// The deposit a module's code and state require, and the capabilities whose deposit
+		/// its account holds.
 		pub fn deposit_for(info: &ModuleInfoOf<T>) -> BalanceOf<T> {
 			let bytes = info.code_len.saturating_add(info.storage_bytes);
 			let items = info.storage_items.saturating_add(1);
 			T::DepositPerByte::get()
 				.saturating_mul(bytes.into())
 				.saturating_add(T::DepositPerItem::get().saturating_mul(items.into()))
+				.saturating_add(Self::capability_deposit().saturating_mul(info.capabilities.into()))
+		}
+
+		/// The deposit for one capability: its two table entries (the capability and its
+		/// holder's index entry) at their largest.
+		pub fn capability_deposit() -> BalanceOf<T> {
+			let bytes = capability::entry_bytes::<T>();
+			T::DepositPerItem::get()
+				.saturating_mul(2u32.into())
+				.saturating_add(T::DepositPerByte::get().saturating_mul(bytes.into()))
+		}
+
+		/// What `forget_capability` weighs, and the budget its execution runs with.
+		pub(crate) fn forget_weight() -> Weight {
+			T::WeightInfo::transfer_capability().saturating_add(meter::settle_module::<T>(true))
 		}
 
 		/// The deposit for staging `len` bytes of code.

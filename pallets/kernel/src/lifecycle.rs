@@ -1,14 +1,14 @@
-//! Module lifecycle: deploy, the `system::*` capabilities (upgrade, duplicate, destroy) and the
-//! lazy deletion of destroyed modules.
+//! Module lifecycle: deploy, the `system::*` capabilities (upgrade, duplicate, destroy) and
+//! staged code. Destroyed modules are deleted by [`crate::deletion`].
 
 use crate::{
-	capability, deposit,
-	exec::{mint_system, run_top_level, ExecContext, ExecError},
+	exec::{ExecContext, ExecError},
 	storage::ModuleStorage,
+	tick,
 	types::{CodeHash, HolderOf, ModuleInfoOf, ModuleName, Tombstone, UsageDelta},
 	wasm::{self, CodeError, Sandbox, ValidCode},
-	CodeOf, CodeStore, CodeUploads, Config, DeletionQueue, Error, Event, HeldBy, HoldReason,
-	ModuleNames, Modules, NextModuleId, Pallet, StagedCode, Tickers,
+	CodeOf, CodeStore, CodeUploads, Config, DeletionQueue, Error, Event, HoldReason, ModuleNames,
+	Modules, NextModuleId, Pallet, StagedCode, Tickers,
 };
 use alloc::{vec, vec::Vec};
 use codec::DecodeAll;
@@ -16,13 +16,12 @@ use kernel_primitives::{
 	abi::Entry,
 	envelope::{CallInput, Output},
 	system::{self as sys, CodeSource, SystemCap, UpgradeParams},
-	CapId, Holder, ModuleId,
+	CapId, ModuleId,
 };
 use polkadot_sdk::{
 	frame_support::{
 		ensure,
-		traits::{fungible::MutateHold, tokens::Precision, Get},
-		weights::Weight,
+		traits::{fungible::MutateHold, tokens::Precision},
 	},
 	frame_system,
 	sp_core::H256,
@@ -62,14 +61,15 @@ pub(crate) fn create_module<T: Config>(
 		reentrant: valid.reentrant,
 		storage_bytes: 0,
 		storage_items: 0,
+		capabilities: 0,
 		deposit: Zero::zero(),
 		deployed_at: frame_system::Pallet::<T>::block_number(),
 		validator: wasm::VALIDATOR_VERSION,
 		cleared: Default::default(),
 	};
 	ctx.record_usage(module, UsageDelta { recount: true, ..Default::default() });
-	if valid.exports.has(Entry::OnBlock) {
-		Tickers::<T>::try_append(module).map_err(|_| ExecError::TooManyModules)?;
+	if valid.exports.has(Entry::OnBlock) && tick::funded::<T>(module) {
+		tick::join::<T>(module)?;
 	}
 	Modules::<T>::insert(module, info);
 	ModuleNames::<T>::insert(&name, module);
@@ -92,15 +92,15 @@ pub(crate) fn invoke_system<T: Config>(
 	}
 	match (call.function.as_slice(), data) {
 		(sys::DUPLICATE, _) => {
-			let a = mint_system::<T>(invoker.clone(), data, Some(cap))?;
-			let b = mint_system::<T>(invoker.clone(), data, Some(cap))?;
+			let a = ctx.mint_system(invoker.clone(), data, Some(cap))?;
+			let b = ctx.mint_system(invoker.clone(), data, Some(cap))?;
 			Ok(Output { data: Vec::new(), caps: vec![a, b] })
 		},
 		(sys::UPGRADE, SystemCap::Upgradable(module)) => {
 			let params = UpgradeParams::decode_all(&mut &call.params[..])
 				.map_err(|_| ExecError::InvalidSystemCall)?;
 			upgrade::<T>(ctx, sandbox, module, params)?;
-			let fresh = mint_system::<T>(invoker.clone(), data, Some(cap))?;
+			let fresh = ctx.mint_system(invoker.clone(), data, Some(cap))?;
 			Ok(Output { data: Vec::new(), caps: vec![fresh] })
 		},
 		(sys::DESTROY, SystemCap::Destroy(module)) => {
@@ -153,19 +153,16 @@ fn upgrade<T: Config>(
 fn set_ticking<T: Config>(module: ModuleId, ticking: bool) -> Result<(), ExecError> {
 	// New code (or none) starts with a clean record.
 	crate::OnBlockFailures::<T>::remove(module);
-	Tickers::<T>::try_mutate(|tickers| {
-		let present = tickers.contains(&module);
-		if ticking && !present {
-			tickers.try_push(module).map_err(|_| ExecError::TooManyModules)?;
-		} else if !ticking && present {
-			tickers.retain(|m| *m != module);
-		}
-		Ok(())
-	})
+	if ticking {
+		// Only a module someone pays for runs (`tick::fund` brings it in later).
+		return if tick::funded::<T>(module) { tick::join::<T>(module) } else { Ok(()) };
+	}
+	Tickers::<T>::mutate(|tickers| tickers.retain(|m| *m != module));
+	Ok(())
 }
 
 /// Removes `module` at once from the registry and queues its storage, and the capabilities it
-/// holds, for deletion in bounded steps (see [`process_deletions`]). Its deposit stays held
+/// holds, for deletion in bounded steps (see [`crate::deletion`]). Its deposit stays held
 /// until the deletion is complete.
 fn destroy<T: Config>(module: ModuleId) -> Result<(), ExecError> {
 	let info = Modules::<T>::take(module).ok_or(ExecError::ModuleNotFound)?;
@@ -174,54 +171,6 @@ fn destroy<T: Config>(module: ModuleId) -> Result<(), ExecError> {
 	DeletionQueue::<T>::insert(module, Tombstone { deployer: info.deployer });
 	Pallet::<T>::deposit_event(Event::ModuleDestroyed { module });
 	Ok(())
-}
-
-/// One bounded step of deleting destroyed modules: first the capabilities each held (their
-/// creators are told, failures notwithstanding), then its child trie. Returns the weight used.
-pub(crate) fn process_deletions<T: Config>(limit: Weight) -> Weight {
-	let db = T::DbWeight::get();
-	let mut used = db.reads(1);
-	let Some((module, _)) = DeletionQueue::<T>::iter().next() else { return used };
-	let holder: HolderOf<T> = Holder::Module(module);
-	let drop_budget = T::OnBlockFrameWeight::get().saturating_add(crate::meter::frame::<T>());
-
-	while let Some(cap) = HeldBy::<T>::iter_key_prefix(&holder).next() {
-		if used.saturating_add(drop_budget).any_gt(limit) {
-			return used;
-		}
-		used = used.saturating_add(drop_orphan::<T>(&holder, cap, drop_budget));
-	}
-
-	let step = T::DeletionBatch::get();
-	// The last step also closes the module's account: its hold, its balance and the deployer's.
-	let step_weight = db.writes(u64::from(step)).saturating_add(db.reads_writes(4, 4));
-	if used.saturating_add(step_weight).any_gt(limit) {
-		return used;
-	}
-	let progress = ModuleStorage::new(module).clear_all(step);
-	used = used.saturating_add(db.writes(u64::from(progress.removed).max(1)));
-	if progress.done {
-		if let Some(tombstone) = DeletionQueue::<T>::take(module) {
-			deposit::close_account::<T>(module, &tombstone.deployer);
-		}
-		Pallet::<T>::deposit_event(Event::ModuleStorageDeleted { module });
-	}
-	used
-}
-
-/// Drops a capability whose holder was destroyed. The creator's `on_drop` runs with `budget`
-/// (which pays for its frame too: no dispatchable's benchmark covers it); if it fails the
-/// capability is removed anyway, since nobody is left to hold it.
-fn drop_orphan<T: Config>(holder: &HolderOf<T>, cap: CapId, budget: Weight) -> Weight {
-	let (result, usage) = run_top_level::<T, _>(budget, |ctx, sandbox| {
-		ctx.pay_first_frame();
-		ctx.drop_capability(sandbox, holder.clone(), cap)
-	});
-	if result.is_err() {
-		let _ = capability::take::<T>(cap, holder);
-		Pallet::<T>::deposit_event(Event::CapabilityDropped { id: cap, by: holder.clone() });
-	}
-	usage.weight.saturating_add(T::DbWeight::get().reads_writes(2, 2))
 }
 
 /// Stages validated `code` for `who`, holding a deposit from it: a new entry, or one more

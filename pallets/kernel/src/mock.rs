@@ -1,7 +1,10 @@
 //! A test runtime with System, Balances and the Kernel; 32-byte accounts as modules expect.
 
 use crate as pallet_kernel;
-use frame_support::{derive_impl, parameter_types, weights::Weight};
+use frame_support::{
+	derive_impl, parameter_types,
+	weights::{RuntimeDbWeight, Weight},
+};
 use polkadot_sdk::{
 	frame_support, frame_system, pallet_balances,
 	sp_runtime::{
@@ -26,6 +29,7 @@ impl frame_system::Config for Test {
 	type AccountId = AccountId32;
 	type Lookup = IdentityLookup<Self::AccountId>;
 	type AccountData = pallet_balances::AccountData<u64>;
+	type DbWeight = DbWeight;
 }
 
 #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
@@ -35,6 +39,9 @@ impl pallet_balances::Config for Test {
 }
 
 parameter_types! {
+	/// Free by default, so that most tests need not budget for storage; tests of weight-bound
+	/// loops set a price.
+	pub storage DbWeight: RuntimeDbWeight = RuntimeDbWeight { read: 0, write: 0 };
 	pub const DepositPerByte: u64 = 1;
 	pub const DepositPerItem: u64 = 10;
 	pub const MaxCodeLen: u32 = 256 * 1024;
@@ -60,6 +67,8 @@ parameter_types! {
 	pub OffchainFrameWeight: Weight = Weight::from_parts(1_000_000_000_000, 8 * 1024 * 1024);
 	pub EngineTxWeight: Weight = Weight::from_parts(100_000_000_000, 1024 * 1024);
 	pub const EngineDepositLimit: u64 = 100_000;
+	/// Free by default; tests of the paid round set a fee.
+	pub storage TickFee: u64 = 0;
 }
 
 /// Transactions the engine code creates in tests.
@@ -124,6 +133,7 @@ impl pallet_kernel::Config for Test {
 	type OffchainFrameWeight = OffchainFrameWeight;
 	type EngineTxWeight = EngineTxWeight;
 	type EngineDepositLimit = EngineDepositLimit;
+	type TickFee = TickFee;
 }
 
 pub const ALICE: AccountId32 = AccountId32::new([1; 32]);

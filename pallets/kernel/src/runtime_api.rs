@@ -139,6 +139,8 @@ pub struct ModuleSummary<AccountId, Balance> {
 	pub storage_bytes: u32,
 	/// State items.
 	pub storage_items: u32,
+	/// Capabilities whose deposit it holds (see [`crate::Pallet::capability_deposit`]).
+	pub capabilities: u32,
 	/// Deposit held.
 	pub deposit: Balance,
 	/// The account the deposit is held on.
@@ -149,7 +151,7 @@ sp_api::decl_runtime_apis! {
 	/// Read access and dry runs for the capability kernel.
 	///
 	/// Version 2: `DryRunResult` reports `failed_frames`. Version 3: it reports the
-	/// `storage_deposit`, and `ModuleSummary` the module's `account`.
+	/// `storage_deposit`, and `ModuleSummary` the module's `account` and `capabilities`.
 	#[api_version(3)]
 	pub trait KernelApi<AccountId, Balance, Event> where
 		AccountId: Codec,
@@ -290,6 +292,7 @@ impl<T: Config> Pallet<T> {
 			reentrant: info.reentrant,
 			storage_bytes: info.storage_bytes,
 			storage_items: info.storage_items,
+			capabilities: info.capabilities,
 			deposit: info.deposit,
 			account: deposit::module_account::<T>(id),
 		})

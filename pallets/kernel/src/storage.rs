@@ -88,7 +88,10 @@ impl ModuleStorage {
 		}
 	}
 
-	/// Deletes up to `limit` keys of the trie (code included); call again until `done`.
+	/// Deletes up to `limit` keys of the trie (code included); call again, in a later block,
+	/// until `done`. Only the first call in a block makes progress: the node's host function
+	/// walks the trie from its start again and counts the keys deleted earlier in the block
+	/// (still in the block's overlay) against the limit again.
 	pub fn clear_all(&self, limit: u32) -> ClearProgress {
 		let result = child::clear_storage(&self.child, Some(limit), None);
 		ClearProgress { done: result.maybe_cursor.is_none(), removed: result.unique }

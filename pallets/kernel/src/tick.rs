@@ -4,14 +4,32 @@
 //! not cover every module, the next block continues where this one stopped. A module whose
 //! `on_block` keeps failing leaves the round, so that it cannot hold a slot of the bounded
 //! `Tickers` list, and a share of every block, for nothing.
+//!
+//! Each run costs its module [`Config::TickFee`], burnt from the module's account before it
+//! runs: the round is for modules someone pays for (`fund_ticks`), and one whose account cannot
+//! pay leaves it. So filling the `MaxTickingModules` slots costs for every block they are held,
+//! not once.
 
 use crate::{
-	exec::run_top_level, weights::WeightInfo, Config, Error, Event, OnBlockFailures, Pallet,
-	TickCursor, Tickers,
+	deposit::module_account,
+	exec::{run_top_level, ExecError},
+	types::BalanceOf,
+	weights::WeightInfo,
+	Config, Error, Event, Modules, OnBlockFailures, Pallet, TickCursor, Tickers,
 };
 use alloc::vec::Vec;
-use kernel_primitives::ModuleId;
-use polkadot_sdk::frame_support::{traits::Get, weights::Weight};
+use kernel_primitives::{abi::Entry, ModuleId};
+use polkadot_sdk::{
+	frame_support::{
+		traits::{
+			fungible::{Inspect, Mutate},
+			tokens::{Fortitude, Precision, Preservation},
+			Get,
+		},
+		weights::Weight,
+	},
+	sp_runtime::{traits::Zero, DispatchResult},
+};
 
 /// Failures in a row after which a module's `on_block` no longer runs.
 pub const MAX_ON_BLOCK_FAILURES: u32 = 3;
@@ -39,6 +57,16 @@ pub fn run_on_block<T: Config>() -> Weight {
 			break;
 		}
 		let module = tickers[index as usize];
+		next = (index + 1) % count;
+		if !T::TickFee::get().is_zero() {
+			// The module's account and the total issuance.
+			used = used.saturating_add(db.reads_writes(2, 2));
+			if !pay_for_run::<T>(module) {
+				Pallet::<T>::deposit_event(Event::OnBlockUnfunded { module });
+				stopped.push(module);
+				continue;
+			}
+		}
 		let (result, usage) =
 			run_top_level::<T, _>(per_module, |ctx, sandbox| ctx.on_block(sandbox, module));
 		used = used.saturating_add(overhead).saturating_add(usage.weight);
@@ -57,7 +85,6 @@ pub fn run_on_block<T: Config>() -> Weight {
 				}
 			},
 		}
-		next = (index + 1) % count;
 	}
 	if !stopped.is_empty() {
 		used = used.saturating_add(db.writes(1));
@@ -89,4 +116,57 @@ fn note_failure<T: Config>(module: ModuleId) -> bool {
 	OnBlockFailures::<T>::remove(module);
 	Pallet::<T>::deposit_event(Event::OnBlockStopped { module });
 	true
+}
+
+/// Whether `module`'s account can pay for one run: what it holds above the existential deposit
+/// (and its held deposits) covers [`Config::TickFee`].
+pub(crate) fn funded<T: Config>(module: ModuleId) -> bool {
+	let fee = T::TickFee::get();
+	let account = module_account::<T>(module);
+	fee.is_zero()
+		|| T::Currency::reducible_balance(&account, Preservation::Preserve, Fortitude::Polite)
+			>= fee
+}
+
+/// Burns one run's fee from `module`'s account; whether it could pay.
+fn pay_for_run<T: Config>(module: ModuleId) -> bool {
+	let account = module_account::<T>(module);
+	let fee = T::TickFee::get();
+	T::Currency::burn_from(
+		&account,
+		fee,
+		Preservation::Preserve,
+		Precision::Exact,
+		Fortitude::Polite,
+	)
+	.is_ok()
+}
+
+/// Adds `module` to the round, at its end, unless it is in it.
+pub(crate) fn join<T: Config>(module: ModuleId) -> Result<(), ExecError> {
+	Tickers::<T>::try_mutate(|tickers| {
+		if !tickers.contains(&module) {
+			tickers.try_push(module).map_err(|_| ExecError::TooManyModules)?;
+		}
+		Ok(())
+	})
+}
+
+/// `who` pays `amount` into `module`'s account for its runs; a module that exports `on_block`
+/// and can now pay a run joins the round, its failure count cleared. Callers undo it all on an
+/// error (a full round: `TooManyModules`): the dispatchable's storage layer, or genesis, which
+/// panics.
+pub(crate) fn fund<T: Config>(
+	who: &T::AccountId,
+	module: ModuleId,
+	amount: BalanceOf<T>,
+) -> DispatchResult {
+	let info = Modules::<T>::get(module).ok_or(Error::<T>::ModuleNotFound)?;
+	T::Currency::transfer(who, &module_account::<T>(module), amount, Preservation::Preserve)?;
+	if info.exports.has(Entry::OnBlock) && funded::<T>(module) {
+		OnBlockFailures::<T>::remove(module);
+		join::<T>(module).map_err(Error::<T>::from)?;
+	}
+	Pallet::<T>::deposit_event(Event::TicksFunded { module, by: who.clone(), amount });
+	Ok(())
 }

@@ -58,6 +58,9 @@ pub struct ModuleInfo<AccountId, Balance, BlockNumber, Name> {
 	pub storage_bytes: u32,
 	/// Number of state items in the child trie, code excluded.
 	pub storage_items: u32,
+	/// Capabilities in the table whose deposit this module's account holds: those it minted,
+	/// and the `system::*` capabilities that govern it.
+	pub capabilities: u32,
 	/// The deposit for code and state, held on the module's account
 	/// ([`crate::deposit::module_account`]).
 	pub deposit: Balance,
@@ -118,6 +121,8 @@ pub struct UsageDelta {
 	pub items: i64,
 	/// State keys cleared (each leaves a deletion in the block's overlay).
 	pub cleared: u32,
+	/// Change in capabilities whose deposit the module's account holds.
+	pub capabilities: i64,
 	/// Whether the deposit must be worked out again although the state did not change: the
 	/// module was created or its code replaced.
 	pub recount: bool,

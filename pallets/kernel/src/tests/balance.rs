@@ -5,7 +5,8 @@ use crate::{assert_fails, storage::ModuleStorage, Capabilities, Error};
 use kernel_primitives::abi::ReturnCode;
 use module_interfaces::{
 	balance::{
-		function as bf, Account, Balance, BalanceCap, BalanceInit, Event as BalanceEvent, SlashArgs,
+		function as bf, Account, Balance, BalanceCap, BalanceInit, Event as BalanceEvent,
+		Parameters, SlashArgs,
 	},
 	tester::{InvokeArgs, Outcome},
 };
@@ -26,7 +27,7 @@ fn deploy_balance() -> ModuleId {
 	deploy(
 		kernel_modules::BALANCE,
 		"balance",
-		BalanceInit { endowments, governance: None }.encode(),
+		BalanceInit { endowments, governance: None, ..Default::default() }.encode(),
 	)
 }
 
@@ -116,6 +117,69 @@ fn a_zero_transfer_creates_no_entry() {
 			to: holder(&CHARLIE),
 			amount: 0,
 		}));
+	});
+}
+
+#[test]
+fn a_zero_transfer_from_a_holder_with_nothing_creates_no_entry_either() {
+	new_test_ext().execute_with(|| {
+		let balance = deploy_balance();
+		let state = module_state(balance);
+		call(&CHARLIE, balance, bf::TRANSFER, (holder(&BOB), 0u128)).expect("transfer");
+		assert_eq!(module_state(balance), state, "no entry for CHARLIE");
+	});
+}
+
+/// Deploys `balance` with 1000 for ALICE and a minimum balance of 100.
+fn deploy_balance_with_minimum() -> ModuleId {
+	let init = BalanceInit {
+		endowments: vec![(holder(&ALICE), 1_000)],
+		governance: None,
+		parameters: Parameters { minimum_balance: 100, ..Default::default() },
+	};
+	deploy(kernel_modules::BALANCE, "balance", init.encode())
+}
+
+#[test]
+fn a_transfer_that_leaves_either_side_below_the_minimum_balance_is_refused() {
+	new_test_ext().execute_with(|| {
+		let balance = deploy_balance_with_minimum();
+		let state = module_state(balance);
+
+		// CHARLIE holds nothing: 99 would make a dust entry.
+		assert_fails!(
+			call(&ALICE, balance, bf::TRANSFER, (holder(&CHARLIE), 99u128)),
+			Error::<Test>::ModuleReverted
+		);
+		// ALICE would keep 1.
+		assert_fails!(
+			call(&ALICE, balance, bf::TRANSFER, (holder(&CHARLIE), 999u128)),
+			Error::<Test>::ModuleReverted
+		);
+		assert_eq!(module_state(balance), state);
+
+		call(&ALICE, balance, bf::TRANSFER, (holder(&CHARLIE), 100u128)).expect("the minimum");
+		assert_eq!(account_of(balance, &CHARLIE).free, 100);
+		call(&ALICE, balance, bf::TRANSFER, (holder(&BOB), 900u128)).expect("all the rest");
+		assert_eq!(account_of(balance, &ALICE), Account::default());
+	});
+}
+
+#[test]
+fn emptying_an_account_removes_its_entry_and_refunds_its_deposit_to_whoever_empties_it() {
+	new_test_ext().execute_with(|| {
+		let balance = deploy_balance();
+		let before = crate::Modules::<Test>::get(balance).expect("deployed");
+		let bob_before = Balances::free_balance(&BOB);
+
+		// BOB sends all he has to ALICE, who has an entry: one entry fewer.
+		call(&BOB, balance, bf::TRANSFER, (holder(&ALICE), 500u128)).expect("transfer");
+
+		let after = crate::Modules::<Test>::get(balance).expect("deployed");
+		assert_eq!(after.storage_items, before.storage_items - 1);
+		assert_eq!(account_of(balance, &BOB), Account::default());
+		assert_eq!(Balances::free_balance(&BOB), bob_before + (before.deposit - after.deposit));
+		assert!(after.deposit < before.deposit);
 	});
 }
 

@@ -9,7 +9,7 @@ use crate::{
 	exec::ExecError,
 	runtime_api::DryRunCall,
 	types::Limits,
-	Error, Pallet as KernelPallet,
+	Capabilities, Error, NextCapId, Pallet as KernelPallet,
 };
 use frame_support::{
 	storage::{with_transaction, TransactionOutcome},
@@ -230,5 +230,149 @@ fn a_nested_frame_that_fails_is_charged_nothing_and_one_that_succeeds_is_charged
 		assert_eq!(free(&BOB), bob_before - growth);
 		assert_eq!(free(&ALICE), alice_before);
 		assert_eq!(deposit_of(caller), caller_held);
+	});
+}
+
+// ---- capabilities ----
+
+/// A module whose `call` mints a capability and then traps.
+fn mint_then_trap() -> Vec<u8> {
+	wat(r#"(module
+		(import "kernel" "cap_mint" (func $mint (param i32 i32 i32) (result i32)))
+		(memory (export "memory") 1)
+		(func (export "init"))
+		(func (export "call")
+			(drop (call $mint (i32.const 100) (i32.const 0) (i32.const 8)))
+			unreachable))"#)
+}
+
+/// `tester`'s `mint` of a capability with `data`, as `who`, with a deposit limit.
+fn mint_with_limit(
+	who: &AccountId32,
+	tester: ModuleId,
+	limit: Option<u64>,
+) -> DispatchResultWithPostInfo {
+	Kernel::call(
+		origin(who),
+		tester,
+		bounded(tf::MINT),
+		bounded(b"x".to_vec().encode()),
+		Default::default(),
+		Default::default(),
+		LIMIT,
+		limit,
+	)
+}
+
+#[test]
+fn a_capability_holds_a_deposit_from_its_minter_and_whoever_forgets_it_gets_the_deposit() {
+	new_test_ext().execute_with(|| {
+		let tester = deploy_tester("t");
+		let per_cap = KernelPallet::<Test>::capability_deposit();
+		assert!(per_cap > existential_deposit());
+		let before = Modules::<Test>::get(tester).unwrap();
+		let (alice_before, bob_before) = (free(&ALICE), free(&BOB));
+
+		let cap = mint_to(&BOB, tester, b"x");
+
+		let after = Modules::<Test>::get(tester).unwrap();
+		assert_eq!(
+			(after.storage_bytes, after.storage_items),
+			(before.storage_bytes, before.storage_items)
+		);
+		assert_eq!(after.capabilities, before.capabilities + 1);
+		assert_eq!(free(&BOB), bob_before - per_cap, "the minter's signer pays");
+		assert_eq!(deposit_of(tester), before.deposit + per_cap);
+		assert_eq!(module_deposit(tester), before.deposit + per_cap, "held on the module");
+
+		// Pushed onto a stranger, the capability is the stranger's to turn into money.
+		Kernel::transfer_capability(origin(&BOB), cap, account(&CHARLIE)).unwrap();
+		let charlie_before = free(&CHARLIE);
+		Kernel::forget_capability(origin(&CHARLIE), cap).unwrap();
+		assert_eq!(free(&CHARLIE), charlie_before + per_cap);
+		assert_eq!(free(&BOB), bob_before - per_cap);
+		assert_eq!((deposit_of(tester), module_deposit(tester)), (before.deposit, before.deposit));
+		assert_eq!(Modules::<Test>::get(tester).unwrap().capabilities, before.capabilities);
+		assert_eq!(free(&ALICE), alice_before, "the deployer neither pays nor gains");
+	});
+}
+
+#[test]
+fn consuming_a_capability_refunds_its_deposit_to_whoever_consumes_it() {
+	new_test_ext().execute_with(|| {
+		let tester = deploy_tester("t");
+		let per_cap = KernelPallet::<Test>::capability_deposit();
+		let cap = mint_to(&BOB, tester, b"x");
+		Kernel::transfer_capability(origin(&BOB), cap, account(&CHARLIE)).unwrap();
+		let (charlie_before, held_before) = (free(&CHARLIE), deposit_of(tester));
+
+		invoke(&CHARLIE, cap, tf::ECHO, Vec::new(), Vec::new()).expect("invokes");
+
+		assert!(Capabilities::<Test>::get(cap).is_none());
+		assert_eq!(free(&CHARLIE), charlie_before + per_cap);
+		assert_eq!(deposit_of(tester), held_before - per_cap);
+		assert_eq!(module_deposit(tester), held_before - per_cap);
+	});
+}
+
+#[test]
+fn a_mint_past_the_storage_deposit_limit_is_refused_and_changes_nothing() {
+	new_test_ext().execute_with(|| {
+		let tester = deploy_tester("t");
+		let per_cap = KernelPallet::<Test>::capability_deposit();
+		let unchanged =
+			|| (NextCapId::<Test>::get(), free(&BOB), deposit_of(tester), caps_of(&account(&BOB)));
+		let before = unchanged();
+
+		assert_fails!(
+			mint_with_limit(&BOB, tester, Some(per_cap - 1)),
+			Error::<Test>::StorageDepositLimitExhausted
+		);
+		assert_eq!(unchanged(), before);
+
+		mint_with_limit(&BOB, tester, Some(per_cap)).expect("exactly the deposit");
+		assert_eq!(free(&BOB), before.1 - per_cap);
+	});
+}
+
+#[test]
+fn duplicating_a_system_capability_charges_the_invoker_for_the_one_more_it_makes() {
+	new_test_ext().execute_with(|| {
+		let tester = deploy_tester("t");
+		let per_cap = KernelPallet::<Test>::capability_deposit();
+		let (upgradable, _) = system_caps(tester);
+		hand_over(tester, upgradable, &BOB);
+		let before = Modules::<Test>::get(tester).unwrap();
+		assert_eq!(before.capabilities, 2, "its upgradable and destroy capabilities");
+		let bob_before = free(&BOB);
+
+		invoke(&BOB, upgradable, "duplicate", Vec::new(), Vec::new()).expect("duplicates");
+
+		assert_eq!(caps_of(&account(&BOB)).len(), 2);
+		assert_eq!(Modules::<Test>::get(tester).unwrap().capabilities, 3);
+		assert_eq!(free(&BOB), bob_before - per_cap);
+		assert_eq!(module_deposit(tester), before.deposit + per_cap);
+	});
+}
+
+#[test]
+fn a_nested_frame_that_mints_and_fails_is_charged_nothing_while_its_caller_goes_on() {
+	new_test_ext().execute_with(|| {
+		let caller = deploy_tester("caller");
+		let minter = deploy(&mint_then_trap(), "minter", Vec::new());
+		let before = (free(&BOB), deposit_of(minter), NextCapId::<Test>::get());
+		let args = CallArgs {
+			module: minter,
+			function: b"any".to_vec(),
+			params: Vec::new(),
+			caps: Vec::new(),
+			fuel: 0,
+		};
+
+		let outcome: Outcome = query(&BOB, caller, tf::CALL, args);
+
+		assert_eq!(outcome.code, kernel_primitives::abi::ReturnCode::CalleeTrapped as u32);
+		assert_eq!((free(&BOB), deposit_of(minter), NextCapId::<Test>::get()), before);
+		assert_eq!(Modules::<Test>::get(minter).unwrap().capabilities, 2);
 	});
 }

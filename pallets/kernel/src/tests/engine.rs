@@ -166,8 +166,10 @@ fn http(
 fn modules_that_changed_state_are_recorded_per_block() {
 	use module_interfaces::balance::{function as bf, BalanceInit};
 	new_test_ext().execute_with(|| {
-		let endowed =
-			BalanceInit { endowments: vec![(Holder::Account(raw(&ALICE)), 100)], governance: None };
+		let endowed = BalanceInit {
+			endowments: vec![(Holder::Account(raw(&ALICE)), 100)],
+			..Default::default()
+		};
 		let quiet = deploy(kernel_modules::BALANCE, "quiet", endowed.encode());
 		let busy = deploy(kernel_modules::BALANCE, "busy", endowed.encode());
 		crate::Pallet::<Test>::on_initialize(2);

@@ -55,6 +55,7 @@ fn governed_chain() -> Chain {
 				upgrade: CONSTITUTION,
 				parameters: MAJORITY,
 			}),
+			parameters: Default::default(),
 		}
 		.encode(),
 	);
@@ -117,7 +118,7 @@ fn upgrade_balance_to_v2() -> Action {
 fn set_fee(fee: u128) -> Action {
 	Action::Invoke {
 		function: b::function::SET_PARAMETERS.as_bytes().to_vec(),
-		params: Parameters { transfer_fee: fee }.encode(),
+		params: Parameters { transfer_fee: fee, ..Default::default() }.encode(),
 	}
 }
 

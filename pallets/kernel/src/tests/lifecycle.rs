@@ -13,12 +13,6 @@ use kernel_primitives::{
 };
 use module_interfaces::tester::{InvokeArgs, Outcome};
 
-/// `tester`'s own `system::upgradable` and `system::destroy`, which it keeps from `init`.
-fn system_caps(tester: ModuleId) -> (CapId, CapId) {
-	let caps = stats(tester).init_caps;
-	(caps[0], caps[1])
-}
-
 /// Upgrade parameters naming `code` by hash, staged by CHARLIE first (modules bigger than
 /// `MaxParamsLen` cannot travel inline).
 fn upgrade_params(code: &[u8], migrate: &[u8]) -> Vec<u8> {
@@ -33,12 +27,6 @@ fn upgrade_params(code: &[u8], migrate: &[u8]) -> Vec<u8> {
 fn inline_upgrade(code: &[u8], migrate: &[u8]) -> Vec<u8> {
 	UpgradeParams { code: CodeSource::Code(code.to_vec()), migrate_params: migrate.to_vec() }
 		.encode()
-}
-
-/// Has `tester` hand one of its capabilities to `who`.
-fn hand_over(tester: ModuleId, cap: CapId, who: &AccountId32) {
-	let code: u32 = query(&ALICE, tester, tf::GIVE, (cap, account(who)));
-	assert_eq!(code, ReturnCode::Success as u32);
 }
 
 #[test]
@@ -268,61 +256,27 @@ fn destroying_a_module_leaves_dangling_capabilities_and_deletes_storage_lazily()
 
 		// Storage and held capabilities go in bounded steps.
 		assert!(ModuleStorage::new(doomed).code().is_some());
-		let other_deposit = Modules::<Test>::get(other).unwrap().deposit;
+		let other_before = Modules::<Test>::get(other).unwrap();
 		KernelPallet::<Test>::on_idle(2, Weight::MAX);
 		assert!(Capabilities::<Test>::get(held_by_doomed).is_none());
 		assert_eq!(stats(other).dropped, vec![held_by_doomed], "the creator was told");
 		assert!(ModuleStorage::new(doomed).code().is_none());
 		// Then the deposit and the account's existential deposit go to the deployer. The orphan
-		// drop (a frame nobody signed) grew `other`'s state, paid by its deployer, also ALICE.
+		// drop (a frame nobody signed) grew `other`'s state and released the dropped
+		// capability's deposit, both settled with its deployer, also ALICE.
 		let ed = <Balances as frame_support::traits::fungible::Inspect<_>>::minimum_balance();
-		let other_growth = Modules::<Test>::get(other).unwrap().deposit - other_deposit;
-		assert!(other_growth > 0);
+		let other_after = Modules::<Test>::get(other).unwrap();
+		assert!(other_after.storage_bytes > other_before.storage_bytes, "on_drop wrote");
+		assert_eq!(other_after.capabilities, other_before.capabilities - 1);
+		let other_change = i128::from(other_after.deposit) - i128::from(other_before.deposit);
 		assert_eq!(
-			Balances::free_balance(&ALICE),
-			alice_before + doomed_deposit + ed - other_growth
+			i128::from(Balances::free_balance(&ALICE)),
+			i128::from(alice_before + doomed_deposit + ed) - other_change
 		);
 		let account = crate::deposit::module_account::<Test>(doomed);
 		assert!(!frame_system::Pallet::<Test>::account_exists(&account), "closed");
 		assert!(DeletionQueue::<Test>::get(doomed).is_none());
 		assert!(kernel_events().contains(&KernelEvent::ModuleStorageDeleted { module: doomed }));
-	});
-}
-
-#[test]
-fn deletion_respects_the_weight_it_is_given_and_spans_blocks() {
-	let mut ext = new_test_ext();
-	let doomed = ext.execute_with(|| {
-		let doomed = deploy_tester("doomed");
-		for i in 0..40u8 {
-			call(&ALICE, doomed, tf::SET, (vec![i], vec![i])).unwrap();
-		}
-		let (_, destroy) = system_caps(doomed);
-		hand_over(doomed, destroy, &ALICE);
-		invoke(&ALICE, destroy, "destroy", Vec::new(), Vec::new()).unwrap();
-		doomed
-	});
-	// Each block starts from committed state, as on a real chain.
-	ext.commit_all().unwrap();
-
-	ext.execute_with(|| {
-		// The doomed module still holds its own upgradable capability: dropping it needs a
-		// frame budget, so a tiny idle budget does nothing.
-		KernelPallet::<Test>::on_idle(2, Weight::from_parts(1, 1));
-		assert!(DeletionQueue::<Test>::get(doomed).is_some());
-		assert!(ModuleStorage::new(doomed).code().is_some());
-	});
-	let mut blocks = 0;
-	while ext.execute_with(|| DeletionQueue::<Test>::get(doomed).is_some()) {
-		ext.execute_with(|| KernelPallet::<Test>::on_idle(3 + blocks, Weight::MAX));
-		ext.commit_all().unwrap();
-		blocks += 1;
-		assert!(blocks < 10, "deletion makes progress every block");
-	}
-	assert!(blocks >= 3, "43 keys at {} per block take several blocks", DeletionBatch::get());
-	ext.execute_with(|| {
-		assert!(ModuleStorage::new(doomed).code().is_none());
-		assert_eq!(ModuleStorage::new(doomed).next_key(&[]), None);
 	});
 }
 
@@ -495,9 +449,21 @@ fn deleting_a_holder_finishes_even_when_a_creator_s_on_drop_hands_it_a_new_capab
 		assert!(caps_of(&Holder::Module(doomed)).is_empty(), "the dead holder holds nothing");
 		assert!(!DeletionQueue::<Test>::contains_key(doomed), "deletion finished");
 		assert!(ModuleStorage::new(doomed).code().is_none());
+		// Nobody signed the drops: the deposit of the boomerang's capability goes back to its
+		// deployer, also ALICE.
 		let ed = <Balances as frame_support::traits::fungible::Inspect<_>>::minimum_balance();
-		assert_eq!(Balances::free_balance(&ALICE), alice_before + deposit + ed, "deposit returned");
+		let cap_deposit = KernelPallet::<Test>::capability_deposit();
+		assert_eq!(
+			Balances::free_balance(&ALICE),
+			alice_before + deposit + ed + cap_deposit,
+			"deposits returned"
+		);
 		assert_eq!(module_deposit(doomed), 0);
+		assert_eq!(
+			Modules::<Test>::get(creator).unwrap().capabilities,
+			2,
+			"only its own system capabilities are left"
+		);
 	});
 }
 

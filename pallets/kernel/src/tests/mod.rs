@@ -3,6 +3,7 @@
 
 mod balance;
 mod capabilities;
+mod deletion;
 mod deposits;
 mod engine;
 mod execution;
@@ -14,6 +15,7 @@ mod metering;
 mod properties;
 mod rollback;
 mod runtime_api;
+mod ticks;
 mod validation;
 
 use crate::{mock::*, Event as KernelEvent, HeldBy, Modules};
@@ -282,4 +284,16 @@ pub fn module_version(module: ModuleId) -> u32 {
 /// A small weight limit, for out-of-fuel tests.
 pub fn small_limit() -> Weight {
 	Weight::from_parts(5_000_000_000, 1024 * 1024)
+}
+
+/// `tester`'s own `system::upgradable` and `system::destroy`, which it keeps from `init`.
+pub fn system_caps(tester: ModuleId) -> (CapId, CapId) {
+	let caps = stats(tester).init_caps;
+	(caps[0], caps[1])
+}
+
+/// Has `tester` hand one of its capabilities to `who`.
+pub fn hand_over(tester: ModuleId, cap: CapId, who: &AccountId32) {
+	let code: u32 = query(&ALICE, tester, tf::GIVE, (cap, account(who)));
+	assert_eq!(code, kernel_primitives::abi::ReturnCode::Success as u32);
 }

@@ -307,7 +307,7 @@ impl World {
 		let balance = deploy(
 			kernel_modules::BALANCE,
 			"balance",
-			BalanceInit { endowments, governance: None }.encode(),
+			BalanceInit { endowments, governance: None, ..Default::default() }.encode(),
 		);
 		let scratch = deploy_tester("scratch");
 		let init_caps = stats(scratch).init_caps;

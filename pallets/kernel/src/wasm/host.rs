@@ -616,15 +616,10 @@ fn cap_mint<T: Config>(
 	}
 	let data = read(&mut caller, data_ptr, data_len)?;
 	let data = data.try_into().map_err(|_| trap(Trap::CapDataTooLarge))?;
-	let state = caller.data();
-	let id = capability::mint::<T>(
-		state.me(),
-		Creator::Module(state.module),
-		data,
-		state.version,
-		state.parent_cap,
-	)
-	.map_err(fail)?;
+	let state = caller.data_mut();
+	let (holder, creator, version, parent) =
+		(state.me(), Creator::Module(state.module), state.version, state.parent_cap);
+	let id = state.ctx()?.mint_capability(holder, creator, data, version, parent).map_err(fail)?;
 	write(&mut caller, out_id_ptr, &id.to_le_bytes())?;
 	Ok(ReturnCode::Success.into())
 }

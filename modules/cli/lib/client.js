@@ -35,6 +35,7 @@ export const moduleTypes = {
   DemocracyPushArgs: { rule: 'DemocracyRule', label: 'Bytes' },
   DemocracyProposeArgs: { governed: 'u32', action: 'DemocracyAction' },
   DemocracyVoteArgs: { proposal: 'u32', aye: 'bool' },
+  DemocracyTightenArgs: { governed: 'u32', rule: 'DemocracyRule' },
   DemocracyStatus: {
     _enum: { Voting: 'Null', Approved: { enact_at: 'u64' }, Rejected: 'Null', Enacted: 'Null', Failed: { code: 'u32' } },
   },

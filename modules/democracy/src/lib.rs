@@ -15,7 +15,7 @@ use module_interfaces::{
 	balance::{self, Account},
 	democracy::{
 		function as f, Action, DemocracyInit, Event, Governed, Proposal, ProposeArgs, PushArgs,
-		Rule, Status, VoteArgs, MAX_VOTERS,
+		Rule, Status, TightenArgs, VoteArgs, MAX_VOTERS,
 	},
 };
 
@@ -65,6 +65,11 @@ impl Module for Democracy {
 			f::VOTE => {
 				let args: VoteArgs = call.args()?;
 				vote(env::caller_account()?, args)?;
+				Ok(Output::none())
+			},
+			f::TIGHTEN => {
+				let args: TightenArgs = call.args()?;
+				tighten(env::caller().ok_or(Error::BadOrigin)?, args)?;
 				Ok(Output::none())
 			},
 			f::CLOSE => {
@@ -137,6 +142,27 @@ fn govern(cap: Cap, rule: Rule, label: Vec<u8>, pusher: Holder) -> Result<u32> {
 	GOVERNED.insert(&id, &Governed { cap: Some(cap.id()), rule, label: label.clone(), pusher });
 	env::emit(&Event::Pushed { governed: id, label });
 	Ok(id)
+}
+
+/// `who`, the pusher of a governed capability, makes its rule stricter at once. Proposals
+/// still open are tallied under the new rule; loosening a rule takes a vote under the current
+/// one (`Action::SetRule`), so a rule never gets easier to pass without one.
+fn tighten(who: Holder, args: TightenArgs) -> Result<()> {
+	let mut governed =
+		GOVERNED.get(&args.governed).ok_or(Error::Msg("no such governed capability"))?;
+	if governed.pusher != who {
+		return Err(Error::Msg("only whoever pushed the capability may tighten its rule"));
+	}
+	if !args.rule.is_valid() {
+		return Err(Error::Msg("invalid rule"));
+	}
+	if !args.rule.is_at_least_as_strict_as(&governed.rule) {
+		return Err(Error::Msg("a rule can only be tightened; loosening it takes a vote"));
+	}
+	governed.rule = args.rule;
+	GOVERNED.insert(&args.governed, &governed);
+	env::emit(&Event::RuleTightened { governed: args.governed, rule: args.rule });
+	Ok(())
 }
 
 fn propose(proposer: AccountId, args: ProposeArgs) -> Result<u32> {

@@ -8,14 +8,16 @@
 //! vote closes, so moving tokens between accounts during a vote gains nothing.
 //!
 //! Because every capability has its own rule, a "constitution" (`balance`'s `upgradable`) can
-//! require 90 % while a parameter needs 50 %; a rule changes only through a vote under the
-//! current rule.
+//! require 90 % while a parameter needs 50 %. Rules only get stricter without a vote: whoever
+//! pushed a capability may `tighten` its rule at any time; loosening it takes a vote under the
+//! current rule (`Action::SetRule`).
 //!
 //! | function | params | caps | returns |
 //! | --- | --- | --- | --- |
 //! | `push` | [`PushArgs`] | the capability | `u32` governed id |
 //! | `propose` | [`ProposeArgs`] | — | `u32` proposal id |
 //! | `vote` | [`VoteArgs`] | — | — |
+//! | `tighten` | [`TightenArgs`] (caller: the pusher) | — | — |
 //! | `close` | `u32` proposal | — | [`Status`] |
 //! | `enact` | `u32` proposal | — | — |
 //! | `governed` | `u32` | — | `Option<Governed>` |
@@ -39,6 +41,8 @@ pub mod function {
 	pub const PROPOSE: &str = "propose";
 	/// Vote on a proposal.
 	pub const VOTE: &str = "vote";
+	/// Make a governed capability's rule stricter, without a vote (its pusher only).
+	pub const TIGHTEN: &str = "tighten";
 	/// Tally a proposal whose voting period ended.
 	pub const CLOSE: &str = "close";
 	/// Enact an approved proposal whose delay passed.
@@ -77,6 +81,15 @@ impl Rule {
 			&& self.voting_period >= other.voting_period
 			&& self.enactment_delay >= other.enactment_delay
 	}
+}
+
+/// Parameters of `tighten`.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
+pub struct TightenArgs {
+	/// The governed capability.
+	pub governed: u32,
+	/// Its new rule: at least as strict as the current one in every field.
+	pub rule: Rule,
 }
 
 /// Parameters of `push`.
@@ -235,5 +248,12 @@ pub enum Event {
 		proposal: u32,
 		/// The kernel's return code.
 		code: u32,
+	},
+	/// A governed capability's pusher made its rule stricter.
+	RuleTightened {
+		/// Which.
+		governed: u32,
+		/// The new rule.
+		rule: Rule,
 	},
 }

@@ -13,8 +13,12 @@
 //! [`Tombstone`]: crate::types::Tombstone
 
 use crate::{
-	deposit, exec::run_top_level, meter, storage::ModuleStorage, types::HolderOf, Config,
-	DeletionCursor, DeletionQueue, Event, HeldBy, Pallet,
+	deposit,
+	exec::{run_top_level, run_without_frames},
+	meter,
+	storage::ModuleStorage,
+	types::HolderOf,
+	Config, DeletionCursor, DeletionQueue, Event, HeldBy, Pallet,
 };
 use kernel_primitives::{CapId, Holder, ModuleId};
 use polkadot_sdk::frame_support::{
@@ -98,8 +102,9 @@ fn drop_orphan<T: Config>(holder: &HolderOf<T>, cap: CapId) -> Weight {
 	let mut used = usage.weight;
 	if result.is_err() {
 		// Nobody signed: the deposit goes back to the deployer of the module it belongs to.
-		let (_, removal) =
-			run_top_level::<T, _>(removal_budget::<T>(), |ctx, _| ctx.take_capability(cap, holder));
+		let (_, removal) = run_without_frames::<T, _>(removal_budget::<T>(), |ctx| {
+			ctx.take_capability(cap, holder)
+		});
 		used.saturating_accrue(removal.weight);
 		Pallet::<T>::deposit_event(Event::CapabilityDropped { id: cap, by: holder.clone() });
 	}

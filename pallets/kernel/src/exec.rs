@@ -850,7 +850,7 @@ pub fn run_top_level<T: Config, R>(
 	limit: Weight,
 	f: impl FnOnce(&mut ExecContext<T>, &Sandbox<T>) -> Result<R, ExecError>,
 ) -> (Result<R, ExecError>, Usage<BalanceOf<T>>) {
-	run_in_mode(limit, false, f)
+	run_in_mode(limit, false, with_sandbox(f))
 }
 
 /// Runs `f` as an off-chain execution on an engine: the same, but read-only and with the
@@ -859,20 +859,35 @@ pub fn run_top_level_offchain<T: Config, R>(
 	limit: Weight,
 	f: impl FnOnce(&mut ExecContext<T>, &Sandbox<T>) -> Result<R, ExecError>,
 ) -> (Result<R, ExecError>, Usage<BalanceOf<T>>) {
-	run_in_mode(limit, true, f)
+	run_in_mode(limit, true, with_sandbox(f))
+}
+
+/// Runs `f`, kernel work that starts no frame (removing a capability, say), as a top-level
+/// execution: one transaction, deposits settled at the end, and no sandbox built for it.
+pub(crate) fn run_without_frames<T: Config, R>(
+	limit: Weight,
+	f: impl FnOnce(&mut ExecContext<T>) -> Result<R, ExecError>,
+) -> (Result<R, ExecError>, Usage<BalanceOf<T>>) {
+	run_in_mode(limit, false, f)
+}
+
+/// `f` with the sandbox its frames run in.
+fn with_sandbox<T: Config, R>(
+	f: impl FnOnce(&mut ExecContext<T>, &Sandbox<T>) -> Result<R, ExecError>,
+) -> impl FnOnce(&mut ExecContext<T>) -> Result<R, ExecError> {
+	move |ctx| f(ctx, &Sandbox::new()?)
 }
 
 fn run_in_mode<T: Config, R>(
 	limit: Weight,
 	offchain: bool,
-	f: impl FnOnce(&mut ExecContext<T>, &Sandbox<T>) -> Result<R, ExecError>,
+	f: impl FnOnce(&mut ExecContext<T>) -> Result<R, ExecError>,
 ) -> (Result<R, ExecError>, Usage<BalanceOf<T>>) {
 	let mut ctx = ExecContext::<T>::new(limit);
 	ctx.offchain = offchain;
 	let fuel_limit = ctx.fuel;
 	let result = ctx.transactional(|ctx| {
-		let sandbox = Sandbox::new()?;
-		let value = f(ctx, &sandbox)?;
+		let value = f(ctx)?;
 		ctx.settle_deposits()?;
 		Ok(value)
 	});

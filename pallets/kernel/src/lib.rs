@@ -707,7 +707,7 @@ pub mod pallet {
 		pub fn forget_capability(origin: OriginFor<T>, cap: CapId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let holder = Holder::Account(who.clone());
-			let (result, _) = exec::run_top_level::<T, _>(Self::forget_weight(), |ctx, _| {
+			let (result, _) = exec::run_without_frames::<T, _>(Self::forget_weight(), |ctx| {
 				ctx.charge_deposits_to(who, None);
 				ctx.take_capability(cap, &holder)
 			});

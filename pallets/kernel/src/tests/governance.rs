@@ -11,7 +11,8 @@ use kernel_primitives::system::{CodeSource, UpgradeParams};
 use module_interfaces::{
 	balance::{self as b, Account, BalanceCap, BalanceGovernance, BalanceInit, Parameters},
 	democracy::{
-		self as d, Action, DemocracyInit, Governed, Proposal, ProposeArgs, Rule, Status, VoteArgs,
+		self as d, Action, DemocracyInit, Event as DemocracyEvent, Governed, Proposal, ProposeArgs,
+		PushArgs, Rule, Status, TightenArgs, VoteArgs,
 	},
 	staking::{self as s, SlashOrder, Stake, StakingGovernance, StakingInit},
 };
@@ -308,6 +309,81 @@ fn a_rule_changes_only_through_a_vote_under_the_current_rule() {
 			),
 			Error::<Test>::ModuleReverted
 		);
+	});
+}
+
+/// ALICE hands democracy a capability of her own under `rule`; returns its governed id.
+fn push_own(chain: &Chain, rule: Rule) -> u32 {
+	let tester = deploy_tester("pushed");
+	let cap = mint_to(&ALICE, tester, b"governed");
+	let args = PushArgs { rule, label: b"alice's".to_vec() };
+	call_full(
+		&ALICE,
+		chain.democracy,
+		d::function::PUSH,
+		args.encode(),
+		vec![CapRef::Held(cap)],
+		Vec::new(),
+	)
+	.expect("push");
+	decode_output()
+}
+
+fn tighten(
+	chain: &Chain,
+	who: &AccountId32,
+	governed: u32,
+	rule: Rule,
+) -> DispatchResultWithPostInfo {
+	call(who, chain.democracy, d::function::TIGHTEN, TightenArgs { governed, rule })
+}
+
+#[test]
+fn whoever_pushed_a_capability_can_tighten_its_rule_without_a_vote_but_never_loosen_it() {
+	new_test_ext().execute_with(|| {
+		let chain = governed_chain();
+		let id = push_own(&chain, MAJORITY);
+		let stricter = Rule { approval_percent: 75, enactment_delay: 3, ..MAJORITY };
+
+		// Nobody else; nothing looser in any field; nothing invalid.
+		assert_fails!(tighten(&chain, &BOB, id, stricter), Error::<Test>::ModuleReverted);
+		let looser = Rule { approval_percent: 40, ..MAJORITY };
+		assert_fails!(tighten(&chain, &ALICE, id, looser), Error::<Test>::ModuleReverted);
+		let one_field_looser = Rule { approval_percent: 90, voting_period: 4, ..MAJORITY };
+		assert_fails!(tighten(&chain, &ALICE, id, one_field_looser), Error::<Test>::ModuleReverted);
+		let invalid = Rule { approval_percent: 101, ..MAJORITY };
+		assert_fails!(tighten(&chain, &ALICE, id, invalid), Error::<Test>::ModuleReverted);
+		// The genesis capabilities were pushed by modules: no account tightens them.
+		assert_fails!(
+			tighten(&chain, &ALICE, BALANCE_PARAMETERS, CONSTITUTION),
+			Error::<Test>::ModuleReverted
+		);
+		assert_eq!(governed(&chain, id).rule, MAJORITY);
+
+		tighten(&chain, &ALICE, id, stricter).expect("stricter");
+		assert_eq!(governed(&chain, id).rule, stricter);
+		let event = DemocracyEvent::RuleTightened { governed: id, rule: stricter };
+		assert!(module_events().contains(&(chain.democracy, event.encode())));
+		tighten(&chain, &ALICE, id, stricter).expect("the same rule again is not looser");
+	});
+}
+
+#[test]
+fn a_proposal_still_open_is_tallied_under_the_tightened_rule() {
+	new_test_ext().execute_with(|| {
+		let chain = governed_chain();
+		let id = push_own(&chain, MAJORITY);
+		let open = propose(&chain, &BOB, id, Action::SetRule(MAJORITY));
+		// 600 aye against 100 nay: 86 %, enough for a majority.
+		vote(&chain, &ALICE, open, true);
+		vote(&chain, &CHARLIE, open, false);
+
+		tighten(&chain, &ALICE, id, Rule { approval_percent: 90, ..MAJORITY }).expect("tighten");
+		advance_to(now() + MAJORITY.voting_period + 1);
+
+		let tallied = proposal(&chain, open);
+		assert_eq!((tallied.ayes, tallied.nays), (600, 100));
+		assert_eq!(tallied.status, Status::Rejected, "86 % is short of the 90 % now required");
 	});
 }
 

@@ -489,9 +489,7 @@ pub mod pallet {
 		fn build(&self) {
 			for module in &self.modules {
 				let deployed = Pallet::<T>::deploy_at_genesis(module).and_then(|id| {
-					let ticks =
-						Modules::<T>::get(id).is_some_and(|m| m.exports.has(Entry::OnBlock));
-					if ticks && !self.tick_funds.is_zero() {
+					if Pallet::<T>::exports(id, Entry::OnBlock) && !self.tick_funds.is_zero() {
 						tick::fund::<T>(&module.deployer, id, self.tick_funds)?;
 					}
 					Ok(id)

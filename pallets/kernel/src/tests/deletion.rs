@@ -61,12 +61,20 @@ fn idle_block(ext: &mut sp_io::TestExternalities, block: u64, budget: Weight) ->
 	used
 }
 
-#[test]
-fn deletion_does_as_many_steps_as_the_idle_weight_allows() {
+/// Priced storage and a destroyed tester with 60 state keys: the chain, the price, the module
+/// and the keys left in its trie.
+fn priced_chain_with_a_destroyed_tester(
+) -> (sp_io::TestExternalities, RuntimeDbWeight, ModuleId, usize) {
 	let mut ext = new_test_ext();
 	let db = ext.execute_with(price_storage);
 	let doomed = destroyed_tester(&mut ext, "doomed", 60);
 	let keys = ext.execute_with(|| trie_keys(doomed));
+	(ext, db, doomed, keys)
+}
+
+#[test]
+fn deletion_does_as_many_steps_as_the_idle_weight_allows() {
+	let (mut ext, db, doomed, keys) = priced_chain_with_a_destroyed_tester();
 	let batch = DeletionBatch::get() as usize;
 	assert!(keys > 3 * batch, "{keys} keys take four steps");
 
@@ -85,10 +93,7 @@ fn deletion_does_as_many_steps_as_the_idle_weight_allows() {
 
 #[test]
 fn a_tiny_idle_weight_deletes_nothing_and_ample_weight_finishes_in_one_block() {
-	let mut ext = new_test_ext();
-	let db = ext.execute_with(price_storage);
-	let doomed = destroyed_tester(&mut ext, "doomed", 60);
-	let keys = ext.execute_with(|| trie_keys(doomed));
+	let (mut ext, db, doomed, keys) = priced_chain_with_a_destroyed_tester();
 
 	let used = idle_block(&mut ext, 2, budget_for_steps(db, 1) - Weight::from_parts(1, 0));
 	assert_eq!(ext.execute_with(|| trie_keys(doomed)), keys);

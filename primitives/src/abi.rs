@@ -167,13 +167,16 @@ pub enum ReturnCode {
 	/// An engine service failed: an HTTP error or missed deadline, no engine key on this node,
 	/// a transaction the pool refused.
 	Unavailable = 17,
+	/// The capability (or one derived from it) was not minted by the calling module: only its
+	/// creator may revoke it.
+	NotCreator = 18,
 }
 
 impl ReturnCode {
 	/// The code for a raw `u32`, if it is one.
 	pub fn from_u32(code: u32) -> Option<ReturnCode> {
 		use ReturnCode::*;
-		const CODES: [ReturnCode; 18] = [
+		const CODES: [ReturnCode; 19] = [
 			Success,
 			KeyNotFound,
 			OutputTooSmall,
@@ -192,6 +195,7 @@ impl ReturnCode {
 			InvalidSignature,
 			NotAllowed,
 			Unavailable,
+			NotCreator,
 		];
 		CODES.get(code as usize).copied()
 	}
@@ -283,6 +287,11 @@ macro_rules! host_functions {
 			onchain fn cap_drop(cap: u64, fuel_limit: u64) -> u32;
 			/// Gives a capability this module holds to the SCALE `Holder`.
 			onchain fn cap_transfer(cap: u64, holder_ptr: u32, holder_len: u32) -> u32;
+			/// Revokes capability `cap`, which this module created, and the capabilities
+			/// derived from it, wherever they are held, without running `on_drop`: a bounded
+			/// step, written as a SCALE `Revocation` (`complete: false`: call again). The buffer
+			/// must hold `MaxOutputLen`. `CapabilityNotFound` when nothing is left to revoke.
+			onchain fn cap_revoke(cap: u64, out_ptr: u32, out_len_ptr: u32) -> u32;
 
 			// ---- execution engines ----
 
@@ -415,7 +424,8 @@ mod tests {
 			}
 		}
 		assert_eq!(ReturnCode::from_u32(17), Some(ReturnCode::Unavailable));
-		assert_eq!(ReturnCode::from_u32(18), None);
+		assert_eq!(ReturnCode::from_u32(18), Some(ReturnCode::NotCreator));
+		assert_eq!(ReturnCode::from_u32(19), None);
 	}
 
 	#[test]

@@ -125,6 +125,30 @@ pub struct Capability<AccountId, Data> {
 	pub parent: Option<CapId>,
 }
 
+/// A capability removed by revocation, as its creator learns of it from `cap_revoke`: enough to
+/// settle what it stood for (unlock the funds it covered, say), since no `on_drop` runs.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct RevokedCap<AccountId> {
+	/// Its id.
+	pub id: CapId,
+	/// Who held it.
+	pub holder: Holder<AccountId>,
+	/// Its data.
+	pub data: alloc::vec::Vec<u8>,
+}
+
+/// What one `cap_revoke` removed: a bounded step of revoking a capability and everything derived
+/// from it.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Revocation<AccountId> {
+	/// The capabilities removed in this step.
+	pub revoked: alloc::vec::Vec<RevokedCap<AccountId>>,
+	/// Whether nothing derived from the capability is left; `false`: call `cap_revoke` again.
+	pub complete: bool,
+}
+
 /// How a transaction or a module names a capability it passes to a call.
 #[derive(
 	Encode,

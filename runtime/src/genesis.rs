@@ -28,6 +28,9 @@ use polkadot_sdk::{
 const ENDOWMENT: u128 = 1_000_000 * UNIT;
 /// `balance` module tokens of each endowed dev account.
 const MODULE_ENDOWMENT: TokenBalance = 1_000_000;
+/// The `balance` tokens a proposer must lock in `democracy`: a tenth of a percent of a dev
+/// account's endowment.
+const PROPOSAL_BOND: TokenBalance = 1_000;
 /// What the deployer pays into each genesis module's account for its `on_block` runs.
 const GENESIS_TICK_FUNDS: u128 = 10_000 * UNIT;
 
@@ -76,7 +79,8 @@ pub fn standard_modules(
 		module(
 			democracy::NAME,
 			kernel_modules::DEMOCRACY,
-			DemocracyInit { self_upgrade: Some(rules::CONSTITUTION) }.encode(),
+			DemocracyInit { self_upgrade: Some(rules::CONSTITUTION), proposal_bond: PROPOSAL_BOND }
+				.encode(),
 		),
 		module(
 			balance::NAME,

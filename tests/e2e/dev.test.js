@@ -180,6 +180,41 @@ test('invoke a capability: split returns two, dropping unlocks', async () => {
   assert.deepEqual(await balanceOf(alice.address), before, 'dropping both parts unlocked everything');
 });
 
+test('the owner revokes an allowance it gave Bob: the dry run shows it, then Bob finds it gone', async () => {
+  const before = await balanceOf(alice.address);
+  const balanceId = await k.moduleId(api, 'balance');
+  const request = k.encode(api, 'BalanceCap', { Transferable: { account: alice.address, amount: 40 } });
+  const granted = await k.call(api, alice, { module: 'balance', fn: 'total_issuance', requests: [{ module: 'balance', data: request }] });
+  const allowance = granted.events.find((e) => api.events.kernel.CapabilityMinted.is(e)).data.id.toBigInt();
+  await k.giveCapability(api, alice, { cap: allowance, to: { Account: bob.address } });
+  assert.ok((await heldBy({ Account: bob.address })).some((c) => c.id === allowance), 'Bob holds it');
+
+  const revoke = { module: balanceId, function: k.text('revoke'), params: k.encode(api, 'u64', allowance), caps: [], requests: [] };
+  const preview = await k.dryRun(api, alice.address, { Call: revoke });
+  assert.ok(preview.ok, JSON.stringify(preview.error));
+  const number = (human) => BigInt(String(human).replaceAll(',', ''));
+  assert.deepEqual(
+    preview.capabilityFlow.revoked.map(([id, by]) => [number(id), Number(number(by))]),
+    [[allowance, balanceId]],
+    'the dry run lists what would be revoked, and by whom',
+  );
+  assert.ok((await heldBy({ Account: bob.address })).some((c) => c.id === allowance), 'a dry run changes nothing');
+
+  const bobBefore = await balanceOf(bob.address);
+  const result = await k.call(api, alice, { module: 'balance', fn: 'revoke', params: k.encode(api, 'u64', allowance) });
+  const revoked = result.events.find((e) => api.events.kernel.CapabilitiesRevoked.is(e));
+  assert.ok(revoked, 'CapabilitiesRevoked is emitted');
+  assert.deepEqual(revoked.data.ids.map((id) => id.toBigInt()), [allowance]);
+  assert.equal(revoked.data.complete.isTrue, true);
+  assert.ok(!(await heldBy({ Account: bob.address })).some((c) => c.id === allowance), 'Bob no longer holds it');
+  assert.deepEqual(await balanceOf(alice.address), before, 'the allowance is unlocked');
+
+  // Bob's attempt to spend it fails before anything is submitted.
+  const spend = k.encode(api, '(ModuleHolder,u128)', [{ Account: bob.address }, 1]);
+  await assert.rejects(k.invoke(api, bob, { cap: allowance, fn: 'transfer', params: spend }), /CapabilityNotFound/);
+  assert.deepEqual(await balanceOf(bob.address), bobBefore);
+});
+
 test('the command-line client lists modules and capabilities', async () => {
   const cli = path.join(root, 'modules', 'cli', 'bin', 'kernel.js');
   const run = (...args) => JSON.parse(execFileSync('node', [cli, '--json', '--url', node.url, ...args], { encoding: 'utf8' }));

@@ -1,10 +1,11 @@
 //! The `balance` process module: a token ledger in the module's child trie, with capabilities
 //! that let users state on chain what another module may do with their funds.
 //!
-//! A user asks for `Slashable { account: me, amount }` (or `Transferable`) in a transaction's
-//! requests: the amount is locked and the user holds a capability for it, which they can pass
-//! to, say, `staking`. Whoever holds it may slash (or spend) up to that amount, and gets the
-//! remainder back as a new capability. Dropping the capability unlocks what it still covers.
+//! A user asks for `Slashable { account: me, amount }` (or `Transferable`, or `Locked`) in a
+//! transaction's requests: the amount is locked and the user holds a capability for it, which
+//! they can pass to, say, `staking`. Whoever holds it may slash (or spend) up to that amount,
+//! and gets the remainder back as a new capability; a `Locked` one allows nothing (what
+//! `democracy` counts as a vote). Dropping the capability unlocks what it still covers.
 //!
 //! With governance configured, `init` hands the module's `upgradable` capability (the
 //! constitution) and a `Parameters` capability to `democracy`, each under its own rule.
@@ -98,6 +99,18 @@ impl Module for BalanceModule {
 			},
 			f::PARAMETERS => Ok(Output::value(&PARAMETERS.get_or_default())),
 			f::REVISION => Ok(Output::value(&REVISION)),
+			f::REVOKE => {
+				let root: CapId = call.args()?;
+				let owner = match env::caller() {
+					Some(Holder::Account(owner)) => owner,
+					_ => return Err(Error::BadOrigin),
+				};
+				let revoked = kernel_sdk::revoke(root)?;
+				let amount = unlock_revoked(&owner, &revoked)?;
+				let caps = revoked.len() as u32;
+				env::emit(&Event::Revoked { account: owner, amount, caps });
+				Ok(Output::value(&(caps, amount)))
+			},
 			_ => Err(Error::UnknownFunction),
 		}
 	}
@@ -252,6 +265,31 @@ fn store(who: &Holder, account: Account, minimum: Balance) -> Result<()> {
 	}
 	ACCOUNTS.insert(who, &account);
 	Ok(())
+}
+
+/// Unlocks what the capabilities `owner` revoked still covered, refusing (and so undoing the
+/// revocation) unless the rule of [`f::REVOKE`] allows each one.
+fn unlock_revoked(owner: &AccountId, revoked: &[kernel_sdk::RevokedCap]) -> Result<Balance> {
+	let mut total: Balance = 0;
+	for cap in revoked {
+		let (account, amount) = match BalanceCap::decode(&mut &cap.data[..])? {
+			BalanceCap::Transferable { account, amount } => (account, amount),
+			BalanceCap::Slashable { account, amount } | BalanceCap::Locked { account, amount } => {
+				if !matches!(cap.holder, Holder::Account(_)) {
+					return Err(Error::Msg("a module holds this collateral"));
+				}
+				(account, amount)
+			},
+			BalanceCap::Parameters => return Err(Error::Msg("not a capability over funds")),
+		};
+		if &account != owner {
+			return Err(Error::Msg("not the caller's funds"));
+		}
+		debit_locked(&account, amount)?;
+		total = total.saturating_add(amount);
+	}
+	credit(&Holder::Account(*owner), total, 0)?;
+	Ok(total)
 }
 
 /// The output of a repeatable invocation: the remainder as a new capability, if any.

@@ -1,10 +1,11 @@
 //! The `democracy` process module: governs capabilities, each under its own rule.
 //!
 //! See `module_interfaces::democracy` for the interface. In short: `push` hands democracy a
-//! capability with a rule; accounts `propose` to invoke it (or to change its rule), `vote`, and
-//! when the voting period ends the proposal is tallied against the capability's rule, with
-//! votes weighed by `balance` holdings at that moment. An approved proposal is enacted after
-//! its delay: democracy invokes the capability and keeps what the invocation returns.
+//! capability with a rule; accounts `propose` to invoke it (or to change its rule), `vote` with
+//! the tokens they locked (`balance::Locked` capabilities democracy holds), and when the voting
+//! period ends the proposal's running tally is checked against the capability's rule. An
+//! approved proposal is enacted after its delay: democracy invokes the capability and keeps what
+//! the invocation returns.
 
 #![no_std]
 
@@ -12,10 +13,10 @@ extern crate alloc;
 
 use kernel_sdk::{prelude::*, Encoded};
 use module_interfaces::{
-	balance::{self, Account},
+	balance::{self, BalanceCap},
 	democracy::{
-		function as f, Action, DemocracyInit, Event, Governed, Proposal, ProposeArgs, PushArgs,
-		Rule, Status, TightenArgs, VoteArgs, MAX_VOTERS,
+		function as f, Action, DemocracyInit, Event, Governed, Lock, Proposal, ProposeArgs,
+		PushArgs, Rule, Status, TightenArgs, VoteArgs, MAX_LOCK_CAPS, MAX_OPEN_VOTES,
 	},
 };
 
@@ -26,11 +27,15 @@ const NEXT_GOVERNED: Value<u32> = Value::new(b"next_governed");
 const GOVERNED: Map<u32, Governed> = Map::new(b"governed/");
 const NEXT_PROPOSAL: Value<u32> = Value::new(b"next_proposal");
 const PROPOSALS: Map<u32, Proposal> = Map::new(b"proposal/");
-/// Each proposal's voters, in voting order (bounded by `MAX_VOTERS`).
-const VOTERS: Map<u32, Vec<AccountId>> = Map::new(b"voters/");
-const VOTES: Map<(u32, AccountId), bool> = Map::new(b"vote/");
-/// Proposals still voting or waiting for enactment, oldest first.
-const ACTIVE: Value<Vec<u32>> = Value::new(b"active");
+/// Each vote: which way, and with how many locked tokens.
+const VOTES: Map<(u32, AccountId), (bool, u128)> = Map::new(b"vote/");
+/// Each account's locked tokens.
+const LOCKS: Map<AccountId, Lock> = Map::new(b"lock/");
+/// The least a proposer must have locked.
+const PROPOSAL_BOND: Value<u128> = Value::new(b"bond");
+/// Proposals waiting to be closed or enacted, keyed by due block then id, both big endian, so
+/// that key order is due order and `on_block` reads only the head.
+const DUE: Map<[u8; 12], u32> = Map::new(b"due/");
 
 /// Most proposals `on_block` closes or enacts per block.
 const MAX_PER_BLOCK: usize = 4;
@@ -46,6 +51,9 @@ impl Module for Democracy {
 			None => init.upgradable.drop_capability()?,
 		}
 		init.destroy.drop_capability()?;
+		if args.proposal_bond > 0 {
+			PROPOSAL_BOND.set(&args.proposal_bond);
+		}
 		Ok(Output::none())
 	}
 
@@ -60,12 +68,21 @@ impl Module for Democracy {
 			},
 			f::PROPOSE => {
 				let args: ProposeArgs = call.args()?;
-				Ok(Output::value(&propose(env::caller_account()?, args)?))
+				let who = env::caller_account()?;
+				add_to_lock(who, core::mem::take(&mut call.caps))?;
+				Ok(Output::value(&propose(who, args)?))
 			},
 			f::VOTE => {
 				let args: VoteArgs = call.args()?;
-				vote(env::caller_account()?, args)?;
+				let who = env::caller_account()?;
+				add_to_lock(who, core::mem::take(&mut call.caps))?;
+				vote(who, args)?;
 				Ok(Output::none())
+			},
+			f::UNLOCK => Ok(Output::value(&unlock(env::caller_account()?)?)),
+			f::LOCK => {
+				let who: AccountId = call.args()?;
+				Ok(Output::value(&LOCKS.get(&who)))
 			},
 			f::TIGHTEN => {
 				let args: TightenArgs = call.args()?;
@@ -93,23 +110,23 @@ impl Module for Democracy {
 		}
 	}
 
-	/// Closes proposals whose voting ended and enacts approved ones that are due.
+	/// Closes proposals whose voting ended and enacts approved ones that are due: the head of
+	/// the due queue, at most `MAX_PER_BLOCK`. One that cannot be closed (`balance` gone, say)
+	/// leaves the queue and waits for a `close` by hand, rather than block the others.
 	fn on_block(block: Block) -> Result<()> {
-		let due: Vec<u32> = ACTIVE
-			.get_or_default()
-			.into_iter()
-			.filter(|id| PROPOSALS.get(id).is_some_and(|p| is_due(&p, block.number)))
+		let due: Vec<([u8; 12], u32)> = DUE
+			.iter()
+			.take_while(|(key, _)| due_block(key) <= block.number)
 			.take(MAX_PER_BLOCK)
 			.collect();
-		for id in due {
+		for (key, id) in due {
+			DUE.remove(&key);
 			let Some(proposal) = PROPOSALS.get(&id) else { continue };
-			match proposal.status {
-				Status::Voting => {
-					close(id)?;
-				},
-				Status::Approved { .. } => enact(id)?,
-				_ => {},
-			}
+			let _ = match proposal.status {
+				Status::Voting => close(id).map(|_| ()),
+				Status::Approved { .. } => enact(id),
+				_ => Ok(()),
+			};
 		}
 		Ok(())
 	}
@@ -117,12 +134,18 @@ impl Module for Democracy {
 
 kernel_sdk::entry_points!(Democracy: init, call, on_block);
 
-fn is_due(proposal: &Proposal, now: u64) -> bool {
-	match proposal.status {
-		Status::Voting => now > proposal.ends,
-		Status::Approved { enact_at } => now >= enact_at,
-		_ => false,
-	}
+/// The due-queue key of proposal `id` at block `at`.
+fn due_key(at: u64, id: u32) -> [u8; 12] {
+	let mut key = [0u8; 12];
+	key[..8].copy_from_slice(&at.to_be_bytes());
+	key[8..].copy_from_slice(&id.to_be_bytes());
+	key
+}
+
+fn due_block(key: &[u8; 12]) -> u64 {
+	let mut block = [0u8; 8];
+	block.copy_from_slice(&key[..8]);
+	u64::from_be_bytes(block)
 }
 
 fn next_id(counter: &Value<u32>) -> Result<u32> {
@@ -166,6 +189,11 @@ fn tighten(who: Holder, args: TightenArgs) -> Result<()> {
 }
 
 fn propose(proposer: AccountId, args: ProposeArgs) -> Result<u32> {
+	let bond = PROPOSAL_BOND.get_or_default();
+	let mut lock = LOCKS.get_or_default(&proposer);
+	if lock.amount < bond {
+		return Err(Error::Msg("lock at least the proposal bond to propose"));
+	}
 	let governed = GOVERNED.get(&args.governed).ok_or(Error::Msg("no such governed capability"))?;
 	if governed.cap.is_none() {
 		return Err(Error::Msg("the capability was consumed"));
@@ -190,32 +218,107 @@ fn propose(proposer: AccountId, args: ProposeArgs) -> Result<u32> {
 			total_issuance: 0,
 		},
 	);
-	ACTIVE.mutate(|active| active.push(id));
+	DUE.insert(&due_key(ends.saturating_add(1), id), &id);
+	if bond > 0 {
+		// The bond stays locked until the proposal closes.
+		note_open(&mut lock, id)?;
+		LOCKS.insert(&proposer, &lock);
+	}
 	env::emit(&Event::Proposed { proposal: id, governed: args.governed });
 	Ok(id)
 }
 
+/// Adds `caps`, `balance::Locked` capabilities over `who`'s funds, to `who`'s lock.
+fn add_to_lock(who: AccountId, caps: Vec<Cap>) -> Result<()> {
+	if caps.is_empty() {
+		return Ok(());
+	}
+	let balance = env::lookup(balance::NAME).ok_or(Error::Msg("balance module not found"))?;
+	let mut lock = LOCKS.get_or_default(&who);
+	for cap in caps {
+		let described: Option<BalanceCap> =
+			call_module(balance, balance::function::DESCRIBE, &cap.id(), Vec::new())?.decode()?;
+		let amount = match described {
+			Some(BalanceCap::Locked { account, amount }) if account == who => amount,
+			_ => return Err(Error::Msg("votes take balance::Locked capabilities of the caller")),
+		};
+		if lock.caps.len() >= MAX_LOCK_CAPS as usize {
+			return Err(Error::Msg("too many capabilities in one lock"));
+		}
+		lock.caps.push(cap.id());
+		lock.amount = lock.amount.saturating_add(amount);
+	}
+	LOCKS.insert(&who, &lock);
+	Ok(())
+}
+
+/// Records that `lock` counts in proposal `id` (a vote or a bond) until `id` closes, dropping
+/// proposals that closed meanwhile.
+fn note_open(lock: &mut Lock, id: u32) -> Result<()> {
+	lock.proposals.retain(|p| PROPOSALS.get(p).is_some_and(|p| p.status == Status::Voting));
+	if !lock.proposals.contains(&id) {
+		if lock.proposals.len() >= MAX_OPEN_VOTES as usize {
+			return Err(Error::Msg("too many open votes; unlock or wait for some to close"));
+		}
+		lock.proposals.push(id);
+	}
+	Ok(())
+}
+
+/// `who` votes with everything it has locked; voting again replaces the vote.
 fn vote(who: AccountId, args: VoteArgs) -> Result<()> {
-	let proposal = PROPOSALS.get(&args.proposal).ok_or(Error::Msg("no such proposal"))?;
+	let mut proposal = PROPOSALS.get(&args.proposal).ok_or(Error::Msg("no such proposal"))?;
 	if proposal.status != Status::Voting || env::block_number() > proposal.ends {
 		return Err(Error::Msg("voting has ended"));
 	}
+	let mut lock = LOCKS.get_or_default(&who);
+	if lock.amount == 0 {
+		return Err(Error::Msg("lock tokens (balance::Locked) to vote"));
+	}
 	let key = (args.proposal, who);
-	if !VOTES.contains(&key) {
-		let added = VOTERS.mutate(&args.proposal, |voters| {
-			if voters.len() >= MAX_VOTERS as usize {
-				return false;
+	if let Some(previous) = VOTES.get(&key) {
+		count(&mut proposal, previous, false);
+	}
+	let vote = (args.aye, lock.amount);
+	count(&mut proposal, vote, true);
+	note_open(&mut lock, args.proposal)?;
+	VOTES.insert(&key, &vote);
+	LOCKS.insert(&who, &lock);
+	PROPOSALS.insert(&args.proposal, &proposal);
+	env::emit(&Event::Voted { proposal: args.proposal, who, aye: args.aye, weight: lock.amount });
+	Ok(())
+}
+
+/// Adds a vote to a proposal's running tally, or takes it out.
+fn count(proposal: &mut Proposal, (aye, weight): (bool, u128), add: bool) {
+	let side = if aye { &mut proposal.ayes } else { &mut proposal.nays };
+	*side = if add { side.saturating_add(weight) } else { side.saturating_sub(weight) };
+}
+
+/// Gives `who` its locked tokens back: its votes on proposals still open are withdrawn (those
+/// on closed ones were final), and the capabilities are dropped, which unlocks the funds in
+/// `balance`. Refused while a proposal `who` made is still open: the bond stays until then.
+fn unlock(who: AccountId) -> Result<u128> {
+	let lock = LOCKS.get(&who).ok_or(Error::Msg("nothing locked"))?;
+	for id in &lock.proposals {
+		let Some(mut proposal) = PROPOSALS.get(id) else { continue };
+		let open = proposal.status == Status::Voting;
+		if open && proposal.proposer == who {
+			return Err(Error::Msg("the bond of an open proposal stays locked"));
+		}
+		if let Some(vote) = VOTES.take(&(*id, who)) {
+			if open {
+				count(&mut proposal, vote, false);
+				PROPOSALS.insert(id, &proposal);
 			}
-			voters.push(who);
-			true
-		});
-		if !added {
-			return Err(Error::Msg("too many voters"));
 		}
 	}
-	VOTES.insert(&key, &args.aye);
-	env::emit(&Event::Voted { proposal: args.proposal, who, aye: args.aye });
-	Ok(())
+	for cap in &lock.caps {
+		Cap::from_id(*cap).drop_capability()?;
+	}
+	LOCKS.remove(&who);
+	env::emit(&Event::Unlocked { who, amount: lock.amount });
+	Ok(lock.amount)
 }
 
 /// Tallies a proposal whose voting period ended, against its capability's current rule.
@@ -230,14 +333,17 @@ fn close(id: u32) -> Result<Status> {
 	}
 	let rule =
 		GOVERNED.get(&proposal.governed).ok_or(Error::Msg("no such governed capability"))?.rule;
-	let (ayes, nays, total_issuance) = tally(id)?;
-	proposal.ayes = ayes;
-	proposal.nays = nays;
+	let balance = env::lookup(balance::NAME).ok_or(Error::Msg("balance module not found"))?;
+	let total_issuance: u128 =
+		call_module(balance, balance::function::TOTAL_ISSUANCE, &(), Vec::new())?.decode()?;
+	let (ayes, nays) = (proposal.ayes, proposal.nays);
 	proposal.total_issuance = total_issuance;
+	DUE.remove(&due_key(proposal.ends.saturating_add(1), id));
 	proposal.status = if passes(&rule, ayes, nays, total_issuance) {
-		Status::Approved { enact_at: now.saturating_add(rule.enactment_delay) }
+		let enact_at = now.saturating_add(rule.enactment_delay);
+		DUE.insert(&due_key(enact_at, id), &id);
+		Status::Approved { enact_at }
 	} else {
-		ACTIVE.mutate(|active| active.retain(|p| *p != id));
 		Status::Rejected
 	};
 	PROPOSALS.insert(&id, &proposal);
@@ -251,27 +357,6 @@ fn passes(rule: &Rule, ayes: u128, nays: u128, total: u128) -> bool {
 	turnout > 0
 		&& turnout.saturating_mul(100) >= total.saturating_mul(rule.min_turnout_percent.into())
 		&& ayes.saturating_mul(100) >= turnout.saturating_mul(rule.approval_percent.into())
-}
-
-/// Weighs every vote by the voter's `balance` holdings now (one call for all voters).
-fn tally(id: u32) -> Result<(u128, u128, u128)> {
-	let balance = env::lookup(balance::NAME).ok_or(Error::Msg("balance module not found"))?;
-	let voters = VOTERS.get_or_default(&id);
-	let holders: Vec<Holder> = voters.iter().map(|who| Holder::Account(*who)).collect();
-	let accounts: Vec<Account> =
-		call_module(balance, balance::function::ACCOUNTS, &holders, Vec::new())?.decode()?;
-	let total: u128 =
-		call_module(balance, balance::function::TOTAL_ISSUANCE, &(), Vec::new())?.decode()?;
-	let (mut ayes, mut nays) = (0u128, 0u128);
-	for (who, account) in voters.iter().zip(accounts) {
-		let weight = account.free.saturating_add(account.locked);
-		match VOTES.get(&(id, *who)) {
-			Some(true) => ayes = ayes.saturating_add(weight),
-			Some(false) => nays = nays.saturating_add(weight),
-			None => {},
-		}
-	}
-	Ok((ayes, nays, total))
 }
 
 /// Enacts an approved proposal whose delay passed. A capability that refuses the invocation
@@ -308,7 +393,7 @@ fn enact(id: u32) -> Result<()> {
 	};
 	GOVERNED.insert(&proposal.governed, &governed);
 	PROPOSALS.insert(&id, &proposal);
-	ACTIVE.mutate(|active| active.retain(|p| *p != id));
+	DUE.remove(&due_key(enact_at, id));
 	match proposal.status {
 		Status::Failed { code } => env::emit(&Event::EnactmentFailed { proposal: id, code }),
 		_ => env::emit(&Event::Enacted { proposal: id }),

@@ -9,6 +9,7 @@
 //! | `describe` | `CapId` of a capability it created | `Option<BalanceCap>` |
 //! | `parameters` | nothing | [`Parameters`] |
 //! | `revision` | nothing | `u32`: 1, or 2 for the upgraded code (`module_balance_v2`) |
+//! | `revoke` | `CapId` granted to the caller's request | `(u32, Balance)`: capabilities revoked, amount unlocked; see [`function::REVOKE`] for when it is allowed |
 //!
 //! Capabilities (data [`BalanceCap`]), requested by users (which locks the amount) and invoked:
 //!
@@ -18,8 +19,11 @@
 //! | `Slashable` | `split` | `Balance` | returns two `Slashable`s: the given amount and the rest |
 //! | `Transferable` | `transfer` | `(Holder, Balance)` | pays from the locked funds; returns the remainder as a new `Transferable` |
 //! | `Parameters` | `set_parameters` | [`Parameters`] | replaces the parameters; returns a fresh `Parameters` |
+//! | `Locked` | — | — | nothing: it only keeps the funds locked (a vote in `democracy`) |
 //!
-//! Dropping a `Slashable` or `Transferable` capability unlocks what it still covers.
+//! A `Locked` capability allows nothing: it proves that funds are locked (what `democracy`
+//! counts as a vote). Dropping a `Slashable`, `Transferable` or `Locked` capability unlocks what
+//! it still covers.
 //!
 //! With governance configured (see [`BalanceInit`]), `init` pushes `balance`'s `upgradable`
 //! capability (the constitution) and its `Parameters` capability to `democracy`, each under its
@@ -56,6 +60,13 @@ pub mod function {
 	pub const SET_PARAMETERS: &str = "set_parameters";
 	/// Public: which revision of the code runs.
 	pub const REVISION: &str = "revision";
+	/// Public, `CapId`: the owner of locked funds revokes the capability it was granted over
+	/// them (the id its request minted) and everything derived from it, and the funds they
+	/// still cover are unlocked. Allowed only if every capability revoked covers the caller's
+	/// funds and is a `Transferable` (an allowance, revocable at any time) or a `Slashable` or
+	/// `Locked` held by an account: one held by a module is collateral (or a vote) that module
+	/// relies on, and only it can give it back (by dropping it). Otherwise nothing changes.
+	pub const REVOKE: &str = "revoke";
 }
 
 /// The data of a capability minted by `balance`.
@@ -77,15 +88,23 @@ pub enum BalanceCap {
 	},
 	/// May change the module's [`Parameters`] (held by governance).
 	Parameters,
+	/// Stands for `amount` of `account`'s funds, locked while it exists, and allows nothing
+	/// else: what `democracy` counts as a vote. Dropping it unlocks the funds.
+	Locked {
+		/// Whose funds.
+		account: AccountId,
+		/// How much.
+		amount: Balance,
+	},
 }
 
 impl BalanceCap {
 	/// The account whose funds it covers, if it covers funds.
 	pub fn account(&self) -> Option<&AccountId> {
 		match self {
-			BalanceCap::Slashable { account, .. } | BalanceCap::Transferable { account, .. } => {
-				Some(account)
-			},
+			BalanceCap::Slashable { account, .. }
+			| BalanceCap::Transferable { account, .. }
+			| BalanceCap::Locked { account, .. } => Some(account),
 			BalanceCap::Parameters => None,
 		}
 	}
@@ -93,9 +112,9 @@ impl BalanceCap {
 	/// The amount it covers (0 for `Parameters`).
 	pub fn amount(&self) -> Balance {
 		match self {
-			BalanceCap::Slashable { amount, .. } | BalanceCap::Transferable { amount, .. } => {
-				*amount
-			},
+			BalanceCap::Slashable { amount, .. }
+			| BalanceCap::Transferable { amount, .. }
+			| BalanceCap::Locked { amount, .. } => *amount,
 			BalanceCap::Parameters => 0,
 		}
 	}
@@ -194,5 +213,15 @@ pub enum Event {
 	Migrated {
 		/// The version before.
 		from_version: u32,
+	},
+	/// The owner revoked capabilities over its funds (see [`function::REVOKE`]); what they still
+	/// covered is unlocked.
+	Revoked {
+		/// Whose funds.
+		account: AccountId,
+		/// How much was unlocked.
+		amount: Balance,
+		/// How many capabilities were revoked.
+		caps: u32,
 	},
 }

@@ -3,9 +3,16 @@
 //! Anyone may hand democracy a capability with `push`, under a [`Rule`]. Accounts then
 //! `propose` what to do with a governed capability (invoke it with a function and parameters,
 //! or change its rule), `vote` aye or nay, and after the voting period a proposal that met its
-//! rule is enacted: democracy invokes the capability. Votes weigh what the voter holds in
-//! `balance` (free and locked), read through `balance`'s public `account` function when the
-//! vote closes, so moving tokens between accounts during a vote gains nothing.
+//! rule is enacted: democracy invokes the capability.
+//!
+//! Votes weigh **locked** tokens: a voter hands democracy `balance::Locked` capabilities over
+//! its own funds (requested in the same transaction), which make up its [`Lock`]; every vote
+//! counts the lock's amount at the time of the vote. Locked tokens cannot move, so they count
+//! once, and an account with nothing locked cannot vote at all: there are no voter slots for
+//! sybils to fill, and the tally is a running sum, not a walk over the voters. `unlock` gives
+//! the tokens back (dropping the capabilities unlocks them in `balance`) and withdraws the
+//! voter's votes on proposals still open. Proposing takes a lock of at least
+//! [`DemocracyInit::proposal_bond`], kept until the proposal closes.
 //!
 //! Because every capability has its own rule, a "constitution" (`balance`'s `upgradable`) can
 //! require 90 % while a parameter needs 50 %. Rules only get stricter without a vote: whoever
@@ -15,8 +22,10 @@
 //! | function | params | caps | returns |
 //! | --- | --- | --- | --- |
 //! | `push` | [`PushArgs`] | the capability | `u32` governed id |
-//! | `propose` | [`ProposeArgs`] | — | `u32` proposal id |
-//! | `vote` | [`VoteArgs`] | — | — |
+//! | `propose` | [`ProposeArgs`] | `balance::Locked` of the caller's funds, added to its lock | `u32` proposal id |
+//! | `vote` | [`VoteArgs`] | `balance::Locked` of the caller's funds, added to its lock (none if it has one) | — |
+//! | `unlock` | — | — | `u128` unlocked; withdraws the caller's votes on open proposals; refused while its own proposal is open |
+//! | `lock` | `AccountId` | — | `Option<Lock>` |
 //! | `tighten` | [`TightenArgs`] (caller: the pusher) | — | — |
 //! | `close` | `u32` proposal | — | [`Status`] |
 //! | `enact` | `u32` proposal | — | — |
@@ -24,7 +33,8 @@
 //! | `proposal` | `u32` | — | `Option<Proposal>` |
 //!
 //! `on_block` closes proposals whose voting period ended and enacts approved ones when their
-//! delay has passed, a few per block; `close` and `enact` do the same on demand.
+//! delay has passed, at most a few per block, from a queue ordered by due block (so its work
+//! does not grow with the number of proposals); `close` and `enact` do the same on demand.
 
 use crate::{AccountId, CapId, Holder};
 use alloc::vec::Vec;
@@ -41,6 +51,10 @@ pub mod function {
 	pub const PROPOSE: &str = "propose";
 	/// Vote on a proposal.
 	pub const VOTE: &str = "vote";
+	/// Take back the caller's locked tokens, withdrawing its votes on open proposals.
+	pub const UNLOCK: &str = "unlock";
+	/// An account's lock.
+	pub const LOCK: &str = "lock";
 	/// Make a governed capability's rule stricter, without a vote (its pusher only).
 	pub const TIGHTEN: &str = "tighten";
 	/// Tally a proposal whose voting period ended.
@@ -133,6 +147,24 @@ pub struct VoteArgs {
 	pub aye: bool,
 }
 
+/// An account's locked tokens: what its votes weigh.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, Default)]
+pub struct Lock {
+	/// The `balance::Locked` capabilities democracy holds for it (at most [`MAX_LOCK_CAPS`]).
+	pub caps: Vec<CapId>,
+	/// What they lock, in all.
+	pub amount: u128,
+	/// Proposals it voted on or proposed that may still be open (at most [`MAX_OPEN_VOTES`]).
+	pub proposals: Vec<u32>,
+}
+
+/// Most `balance::Locked` capabilities in one account's lock.
+pub const MAX_LOCK_CAPS: u32 = 4;
+
+/// Most proposals one account's lock can be voting on (or have proposed) at once. A bound per
+/// account, so that unlocking does bounded work; it limits nobody else.
+pub const MAX_OPEN_VOTES: u32 = 16;
+
 /// A capability democracy holds.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub struct Governed {
@@ -181,23 +213,21 @@ pub struct Proposal {
 	pub ends: u64,
 	/// Where it stands.
 	pub status: Status,
-	/// Aye weight at the tally.
+	/// Aye weight: locked tokens voting aye, so far; final at the tally.
 	pub ayes: u128,
-	/// Nay weight at the tally.
+	/// Nay weight, likewise.
 	pub nays: u128,
 	/// Total issuance at the tally.
 	pub total_issuance: u128,
 }
 
-/// Most voters per proposal (each is weighed at the tally).
-pub const MAX_VOTERS: u32 = 64;
-
-/// Initial parameters: the rule for democracy's own `upgradable` (`None`: drop it and stay
-/// immutable).
+/// Initial parameters.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, Default)]
 pub struct DemocracyInit {
-	/// Rule for upgrading democracy itself.
+	/// Rule for upgrading democracy itself (`None`: drop its `upgradable` and stay immutable).
 	pub self_upgrade: Option<Rule>,
+	/// The least a proposer must have locked: proposals cost stake, kept until they close.
+	pub proposal_bond: u128,
 }
 
 /// Events (`Kernel::ModuleEvent` data).
@@ -225,6 +255,8 @@ pub enum Event {
 		who: AccountId,
 		/// Which way.
 		aye: bool,
+		/// With how many locked tokens.
+		weight: u128,
 	},
 	/// A proposal was tallied.
 	Closed {
@@ -255,5 +287,12 @@ pub enum Event {
 		governed: u32,
 		/// The new rule.
 		rule: Rule,
+	},
+	/// An account took back its locked tokens; its votes on open proposals were withdrawn.
+	Unlocked {
+		/// Whose.
+		who: AccountId,
+		/// How many tokens.
+		amount: u128,
 	},
 }

@@ -12,7 +12,7 @@
 //! | `unbond` | — | — | `u64` block from which `withdraw` works |
 //! | `withdraw` | — | — | — |
 //! | `stake` | `AccountId` | — | `Option<Stake>` |
-//! | `stakers` | — | — | `Vec<(AccountId, Stake)>` |
+//! | `stakers` | [`StakersPage`] | — | `Vec<(AccountId, Stake)>`: at most [`MAX_STAKERS_PAGE`], in storage order after `start_after` |
 //!
 //! | capability | function | params | effect |
 //! | --- | --- | --- | --- |
@@ -34,10 +34,23 @@ pub mod function {
 	pub const WITHDRAW: &str = "withdraw";
 	/// One staker's stake.
 	pub const STAKE: &str = "stake";
-	/// Every stake.
+	/// A page of stakes.
 	pub const STAKERS: &str = "stakers";
 	/// Capability `Slasher`: slash a staker.
 	pub const SLASH: &str = "slash";
+}
+
+/// The most stakes one `stakers` call returns, whatever `limit` asks: the output of a frame is
+/// bounded, and so must be the work one call does.
+pub const MAX_STAKERS_PAGE: u32 = 64;
+
+/// Parameters of `stakers`.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct StakersPage {
+	/// Start after this staker (`None`: from the first); the last account of the previous page.
+	pub start_after: Option<AccountId>,
+	/// How many at most (capped at [`MAX_STAKERS_PAGE`]).
+	pub limit: u32,
 }
 
 /// A staker's bond.

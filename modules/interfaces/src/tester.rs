@@ -76,6 +76,14 @@ pub mod function {
 	/// `Vec<CapId>`: returns these held capabilities to the caller, in the output (the kept
 	/// list is not updated).
 	pub const RELEASE: &str = "release";
+	/// `CapId`: revokes it and everything derived from it, in as many steps as it takes;
+	/// returns an [`Outcome`] whose data is the SCALE `Vec<CapId>` revoked.
+	pub const REVOKE: &str = "revoke";
+	/// `CapId`: one step of revoking it; returns an [`Outcome`] whose data is the SCALE
+	/// `(Vec<CapId>, bool)` revoked and whether the revocation is complete.
+	pub const REVOKE_STEP: &str = "revoke_step";
+	/// `CapId`: revokes it and everything derived from it, then reverts.
+	pub const REVOKE_THEN_FAIL: &str = "revoke_then_fail";
 
 	/// Capability: returns its data.
 	pub const ECHO: &str = "echo";

@@ -175,6 +175,38 @@ pub fn call_module_with_fuel(
 	})
 }
 
+/// A capability [`revoke`] removed: its id, who held it and its data.
+pub type RevokedCap = kernel_primitives::RevokedCap<crate::AccountId>;
+
+/// What one step of [`revoke_step`] removed, and whether anything is left.
+pub type Revocation = kernel_primitives::Revocation<crate::AccountId>;
+
+/// Revokes capability `id`, which this module created, and every capability derived from it
+/// (the residuals, splits and renewals it minted while handling them), wherever they are held:
+/// their holders find them gone. No `on_drop` runs: settle what they stood for from the
+/// returned holders and data. Takes as many bounded kernel steps as the tree needs, all paid
+/// from this frame's fuel; use [`revoke_step`] to spread a large tree over transactions.
+///
+/// Fails with `CapabilityNotFound` if nothing is left to revoke, with `NotCreator` (nothing
+/// revoked) if another module created any of them.
+pub fn revoke(id: CapId) -> core::result::Result<Vec<RevokedCap>, CallError> {
+	let mut revoked = Vec::new();
+	loop {
+		let step = revoke_step(id)?;
+		revoked.extend(step.revoked);
+		if step.complete {
+			return Ok(revoked);
+		}
+	}
+}
+
+/// One bounded step of [`revoke`]: at most the kernel's `MaxCapsPerCall` capabilities.
+pub fn revoke_step(id: CapId) -> core::result::Result<Revocation, CallError> {
+	// SAFETY: the host writes within the buffer it is given.
+	let bytes = with_output(0, |ptr, len| unsafe { host::cap_revoke(id, ptr, len) })?;
+	Revocation::decode(&mut &bytes[..]).map_err(|_| CallError::code(ReturnCode::DecodeFailed))
+}
+
 fn envelope(function: &str, params: &impl Encode, caps: Vec<Cap>) -> Vec<u8> {
 	CallInput {
 		function: function.as_bytes().to_vec(),

@@ -112,6 +112,7 @@ fn return_code_name(code: ReturnCode) -> &'static str {
 		ReturnCode::InvalidSignature => "invalid signature",
 		ReturnCode::NotAllowed => "not allowed",
 		ReturnCode::Unavailable => "unavailable",
+		ReturnCode::NotCreator => "not the creator",
 	}
 }
 

@@ -60,7 +60,10 @@ mod host;
 #[cfg(target_arch = "wasm32")]
 mod rt;
 
-pub use cap::{call_module, call_module_with_fuel, Cap, CapInfo, Encoded, Reply};
+pub use cap::{
+	call_module, call_module_with_fuel, revoke, revoke_step, Cap, CapInfo, Encoded, Reply,
+	Revocation, RevokedCap,
+};
 pub use codec::{self, Decode, Encode};
 pub use entry::{
 	Block, Call, Dropped, Init, Invocation, Migration, Module, Output, Request, StateChange,

@@ -153,6 +153,12 @@ impl<K: Encode + Decode, V: Encode + Decode> Map<K, V> {
 	pub fn iter(&self) -> MapIter<'_, K, V> {
 		MapIter { map: self, cursor: self.prefix.to_vec() }
 	}
+
+	/// The entries after `key` (which need not exist), in key byte order: the next page after
+	/// the last key of the previous one.
+	pub fn iter_after(&self, key: &K) -> MapIter<'_, K, V> {
+		MapIter { map: self, cursor: self.key(key) }
+	}
 }
 
 impl<K: Encode + Decode, V: Encode + Decode + Default> Map<K, V> {

@@ -14,7 +14,8 @@ use module_interfaces::{
 	balance::{self, BalanceCap, SlashArgs},
 	democracy::{self, PushArgs},
 	staking::{
-		function as f, Event, SlashOrder, Stake, StakingCap, StakingGovernance, StakingInit,
+		function as f, Event, SlashOrder, Stake, StakersPage, StakingCap, StakingGovernance,
+		StakingInit, MAX_STAKERS_PAGE,
 	},
 };
 
@@ -57,7 +58,15 @@ impl Module for Staking {
 				let who: AccountId = call.args()?;
 				Ok(Output::value(&STAKES.get(&who)))
 			},
-			f::STAKERS => Ok(Output::value(&STAKES.iter().collect::<Vec<_>>())),
+			f::STAKERS => {
+				let page: StakersPage = call.args()?;
+				let stakes = match &page.start_after {
+					Some(after) => STAKES.iter_after(after),
+					None => STAKES.iter(),
+				};
+				let limit = page.limit.min(MAX_STAKERS_PAGE) as usize;
+				Ok(Output::value(&stakes.take(limit).collect::<Vec<_>>()))
+			},
 			_ => Err(Error::UnknownFunction),
 		}
 	}

@@ -170,6 +170,22 @@ impl Module for Tester {
 					.into_iter()
 					.fold(Output::none(), |output, id| output.with_cap(Cap::from_id(id))))
 			},
+			f::REVOKE => {
+				let id: CapId = call.args()?;
+				let result = kernel_sdk::revoke(id).map(|caps| ids_of(&caps).encode());
+				Ok(Output::value(&data_outcome(result)))
+			},
+			f::REVOKE_STEP => {
+				let id: CapId = call.args()?;
+				let result = kernel_sdk::revoke_step(id)
+					.map(|step| (ids_of(&step.revoked), step.complete).encode());
+				Ok(Output::value(&data_outcome(result)))
+			},
+			f::REVOKE_THEN_FAIL => {
+				let id: CapId = call.args()?;
+				kernel_sdk::revoke(id)?;
+				Err(Error::Msg("revoked, then failed"))
+			},
 			_ => Err(Error::UnknownFunction),
 		}
 	}
@@ -343,6 +359,18 @@ fn outcome(result: core::result::Result<kernel_sdk::Reply, CallError>) -> Outcom
 		},
 		Err(error) => Outcome { code: error.code as u32, data: error.data, caps: Vec::new() },
 	}
+}
+
+/// The outcome of a kernel operation that returns data and no capabilities.
+fn data_outcome(result: core::result::Result<Vec<u8>, CallError>) -> Outcome {
+	match result {
+		Ok(data) => Outcome { code: ReturnCode::Success as u32, data, caps: Vec::new() },
+		Err(error) => Outcome { code: error.code as u32, data: error.data, caps: Vec::new() },
+	}
+}
+
+fn ids_of(caps: &[kernel_sdk::RevokedCap]) -> Vec<CapId> {
+	caps.iter().map(|cap| cap.id).collect()
 }
 
 fn code_of(result: core::result::Result<(), CallError>) -> u32 {

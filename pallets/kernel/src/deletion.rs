@@ -83,7 +83,9 @@ fn drop_budget<T: Config>() -> Weight {
 /// What removing an orphan whose `on_drop` failed may use: the table entries and settling the
 /// creator's deposit.
 fn removal_budget<T: Config>() -> Weight {
-	meter::cap_table::<T>(2, 2).saturating_add(meter::settle_module::<T>(true))
+	meter::cap_table::<T>(2, 2)
+		.saturating_add(meter::lineage_removal::<T>(crate::MAX_LINEAGE as usize))
+		.saturating_add(meter::settle_module::<T>(true))
 }
 
 /// Finding the next orphan and the holder's existence, around each drop.

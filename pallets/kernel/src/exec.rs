@@ -11,7 +11,7 @@
 //! [`crate::wasm::host`]).
 
 use crate::{
-	capability,
+	capability::{self, Parent},
 	deposit::{self, Change, Payer, StorageDeposit},
 	meter::{self, FuelRate},
 	storage::ModuleStorage,
@@ -58,6 +58,8 @@ pub enum ExecError {
 	NotHolder,
 	/// The capability's creator was destroyed.
 	CreatorDestroyed,
+	/// Only a capability's creator may revoke it.
+	NotCreator,
 	/// The same capability was passed twice.
 	DuplicateCapability,
 	/// Too many capabilities in one call.
@@ -193,6 +195,7 @@ impl ExecError {
 			ExecError::CapabilityNotFound => ReturnCode::CapabilityNotFound,
 			ExecError::NotHolder | ExecError::DuplicateCapability => ReturnCode::NotHolder,
 			ExecError::CreatorDestroyed => ReturnCode::CreatorDestroyed,
+			ExecError::NotCreator => ReturnCode::NotCreator,
 			ExecError::TooManyCapabilities => ReturnCode::TooManyCapabilities,
 			ExecError::ReentryDenied => ReturnCode::ReentryDenied,
 			ExecError::CallDepthExceeded | ExecError::TransactionLimit => {
@@ -294,8 +297,8 @@ pub(crate) struct FrameSpec<T: Config> {
 	pub entry: Entry,
 	pub caller: Option<HolderOf<T>>,
 	pub input: Vec<u8>,
-	/// The capability whose invocation this frame handles: the parent of what it mints.
-	pub parent_cap: Option<CapId>,
+	/// The capability whose invocation or drop this frame handles: the parent of what it mints.
+	pub parent: Option<Parent>,
 }
 
 impl<T: Config> ExecContext<T> {
@@ -369,15 +372,18 @@ impl<T: Config> ExecContext<T> {
 	}
 
 	/// Mints a capability (see [`capability::mint`]) and counts its deposit against the module
-	/// it belongs to.
+	/// it belongs to. A derived one also pays for writing its lineage.
 	pub(crate) fn mint_capability(
 		&mut self,
 		holder: HolderOf<T>,
 		creator: Creator,
 		data: CapData<T>,
 		creator_version: Version,
-		parent: Option<CapId>,
+		parent: Option<&Parent>,
 	) -> Result<CapId, ExecError> {
+		if let Some(parent) = parent {
+			self.charge(meter::lineage_write::<T>(parent.child_lineage().len()))?;
+		}
 		let owner = capability::deposit_module(creator, &data);
 		let id = capability::mint::<T>(holder, creator, data, creator_version, parent)?;
 		if let Some(module) = owner {
@@ -391,7 +397,7 @@ impl<T: Config> ExecContext<T> {
 		&mut self,
 		holder: HolderOf<T>,
 		cap: SystemCap,
-		parent: Option<CapId>,
+		parent: Option<&Parent>,
 	) -> Result<CapId, ExecError> {
 		// `integrity_test` guarantees that `MaxCapDataLen` fits a system capability.
 		let data: CapData<T> =
@@ -399,18 +405,19 @@ impl<T: Config> ExecContext<T> {
 		self.mint_capability(holder, Creator::System, data, 0, parent)
 	}
 
-	/// Takes a capability out of the table (see [`capability::take`]) and releases its
-	/// deposit.
+	/// Takes a capability out of the table (see [`capability::take`]), pays for removing its
+	/// lineage and releases its deposit.
 	pub(crate) fn take_capability(
 		&mut self,
 		id: CapId,
 		holder: &HolderOf<T>,
-	) -> Result<CapabilityOf<T>, ExecError> {
-		let record = capability::take::<T>(id, holder)?;
+	) -> Result<(CapabilityOf<T>, Parent), ExecError> {
+		let (record, parent) = capability::take::<T>(id, holder)?;
+		self.charge(meter::lineage_removal::<T>(parent.lineage.len()))?;
 		if let Some(module) = capability::deposit_module(record.creator, &record.data) {
 			self.record_usage(module, UsageDelta { capabilities: -1, ..Default::default() });
 		}
-		Ok(record)
+		Ok((record, parent))
 	}
 
 	/// Records that `module` cleared the state key `key`.
@@ -481,7 +488,7 @@ impl<T: Config> ExecContext<T> {
 				entry: Entry::Call,
 				caller: Some(caller),
 				input: input.encode(),
-				parent_cap: None,
+				parent: None,
 			};
 			ctx.run_frame(sandbox, spec)
 		})
@@ -498,14 +505,14 @@ impl<T: Config> ExecContext<T> {
 		self.transactional(|ctx| {
 			ctx.charge(meter::cap_table::<T>(2, 3))?;
 			ctx.charge_moves(call.caps.len())?;
-			let record = ctx.take_capability(cap, &invoker)?;
+			let (record, parent) = ctx.take_capability(cap, &invoker)?;
 			Pallet::<T>::deposit_event(Event::CapabilityInvoked { id: cap, by: invoker.clone() });
 			let module = match record.creator {
 				Creator::System => {
 					let data = SystemCap::decode_all(&mut &record.data[..])
 						.map_err(|_| ExecError::InvalidSystemCall)?;
 					return crate::lifecycle::invoke_system::<T>(
-						ctx, sandbox, &invoker, cap, data, call,
+						ctx, sandbox, &invoker, &parent, data, call,
 					);
 				},
 				Creator::Module(module) => module,
@@ -525,7 +532,7 @@ impl<T: Config> ExecContext<T> {
 				entry: Entry::Invoke,
 				caller: Some(invoker),
 				input: input.encode(),
-				parent_cap: Some(cap),
+				parent: Some(parent),
 			};
 			ctx.run_frame(sandbox, spec)
 		})
@@ -550,7 +557,7 @@ impl<T: Config> ExecContext<T> {
 				Holder::Module(module) if !Modules::<T>::contains_key(module) => None,
 				_ => Some(holder.clone()),
 			};
-			let record = ctx.take_capability(cap, &holder)?;
+			let (record, parent) = ctx.take_capability(cap, &holder)?;
 			Pallet::<T>::deposit_event(Event::CapabilityDropped { id: cap, by: holder.clone() });
 			let Creator::Module(module) = record.creator else { return Ok(()) };
 			// A dangling capability (destroyed creator) or a creator that does not care is
@@ -571,7 +578,7 @@ impl<T: Config> ExecContext<T> {
 				entry: Entry::OnDrop,
 				caller: receiver,
 				input: input.encode(),
-				parent_cap: Some(cap),
+				parent: Some(parent),
 			};
 			ctx.run_frame(sandbox, spec).map(|_| ())
 		})
@@ -598,7 +605,7 @@ impl<T: Config> ExecContext<T> {
 				entry: Entry::ValidateRequest,
 				caller: Some(holder.clone()),
 				input: input.encode(),
-				parent_cap: None,
+				parent: None,
 			};
 			let output = ctx.run_frame(sandbox, spec)?;
 			let data: CapData<T> =
@@ -631,7 +638,7 @@ impl<T: Config> ExecContext<T> {
 				entry: Entry::Init,
 				caller: Some(deployer_holder),
 				input: input.encode(),
-				parent_cap: None,
+				parent: None,
 			};
 			ctx.run_frame(sandbox, spec)
 		})
@@ -657,7 +664,7 @@ impl<T: Config> ExecContext<T> {
 				entry: Entry::Migrate,
 				caller: None,
 				input: input.encode(),
-				parent_cap: None,
+				parent: None,
 			};
 			ctx.run_frame(sandbox, spec).map(|_| ())
 		})
@@ -672,7 +679,7 @@ impl<T: Config> ExecContext<T> {
 		input: Vec<u8>,
 	) -> Result<Output, ExecError> {
 		let info = exported::<T>(module, entry, ExecError::ModuleNotFound)?;
-		let spec = FrameSpec { module, info, entry, caller: None, input, parent_cap: None };
+		let spec = FrameSpec { module, info, entry, caller: None, input, parent: None };
 		self.run_frame(sandbox, spec)
 	}
 
@@ -687,7 +694,7 @@ impl<T: Config> ExecContext<T> {
 				entry: Entry::OnBlock,
 				caller: None,
 				input: BlockInput { block_number }.encode(),
-				parent_cap: None,
+				parent: None,
 			};
 			ctx.run_frame(sandbox, spec).map(|_| ())
 		})
@@ -906,6 +913,7 @@ impl<T: Config> From<ExecError> for Error<T> {
 			ExecError::CapabilityNotFound => Error::CapabilityNotFound,
 			ExecError::NotHolder => Error::NotHolder,
 			ExecError::CreatorDestroyed => Error::CreatorDestroyed,
+			ExecError::NotCreator => Error::NotCreator,
 			ExecError::DuplicateCapability => Error::DuplicateCapability,
 			ExecError::TooManyCapabilities => Error::TooManyCapabilities,
 			ExecError::ReentryDenied => Error::ReentryDenied,

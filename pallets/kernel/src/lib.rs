@@ -46,6 +46,7 @@ pub(crate) mod exec;
 pub mod failure;
 pub(crate) mod lifecycle;
 pub(crate) mod meter;
+pub(crate) mod revocation;
 pub mod runtime_api;
 pub(crate) mod storage;
 pub(crate) mod tick;
@@ -240,6 +241,22 @@ pub mod pallet {
 	pub type HeldBy<T: Config> =
 		StorageDoubleMap<_, Blake2_128Concat, HolderOf<T>, Twox64Concat, CapId, ()>;
 
+	/// The ancestors each derived capability is revocable through (see [`types::Lineage`]);
+	/// no entry for a capability minted outside an invocation or drop.
+	#[pallet::storage]
+	pub type Lineages<T: Config> = StorageMap<_, Twox64Concat, CapId, Lineage>;
+
+	/// Every capability in the table by each ancestor in its lineage: what revoking the
+	/// ancestor removes.
+	#[pallet::storage]
+	pub type Descendants<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, CapId, Twox64Concat, CapId, ()>;
+
+	/// How many [`Descendants`] entries were removed in the block: deletions that finding the
+	/// first descendant of an ancestor may have to step over, one trie seek each.
+	#[pallet::storage]
+	pub type LineageRemovals<T: Config> = StorageValue<_, (BlockNumberFor<T>, u32), ValueQuery>;
+
 	/// Modules that export `on_block`, in the order they run.
 	#[pallet::storage]
 	pub type Tickers<T: Config> =
@@ -353,6 +370,14 @@ pub mod pallet {
 		OnBlockStopped { module: ModuleId },
 		/// `by` paid `amount` into a module's account for its `on_block` runs.
 		TicksFunded { module: ModuleId, by: T::AccountId, amount: BalanceOf<T> },
+		/// Module `by` revoked `ids`: `ancestor`, if it was still in the table, and capabilities
+		/// derived from it. `complete`: nothing derived from `ancestor` is left.
+		CapabilitiesRevoked {
+			ancestor: CapId,
+			by: ModuleId,
+			ids: BoundedVec<CapId, T::MaxCapsPerCall>,
+			complete: bool,
+		},
 		/// A module's account could not pay for its `on_block` run: it left the round
 		/// (`fund_ticks` brings it back).
 		OnBlockUnfunded { module: ModuleId },
@@ -394,6 +419,8 @@ pub mod pallet {
 		NotHolder,
 		/// The capability's creator was destroyed; it can only be dropped.
 		CreatorDestroyed,
+		/// Only a capability's creator may revoke it and what is derived from it.
+		NotCreator,
 		/// The same capability was passed twice.
 		DuplicateCapability,
 		/// More capabilities than `MaxCapsPerCall`.
@@ -532,6 +559,10 @@ pub mod pallet {
 				T::MaxCapDataLen::get() as usize
 					>= kernel_primitives::system::SystemCap::max_encoded_len(),
 				"system capabilities must fit MaxCapDataLen"
+			);
+			assert!(
+				T::MaxOutputLen::get() >= T::MaxCapDataLen::get().saturating_add(64),
+				"a revoked capability (id, holder, data) must fit one revocation step's output"
 			);
 			assert_eq!(
 				T::AccountId::max_encoded_len(),
@@ -699,7 +730,7 @@ pub mod pallet {
 		///
 		/// The capability's deposit is refunded to the signer. Weighed as `transfer_capability`,
 		/// whose storage work (the capability, the receiver's existence, both index entries)
-		/// covers this one's, plus settling the deposit.
+		/// covers this one's, plus removing its lineage and settling the deposit.
 		#[pallet::call_index(9)]
 		#[pallet::weight(Pallet::<T>::forget_weight())]
 		pub fn forget_capability(origin: OriginFor<T>, cap: CapId) -> DispatchResult {
@@ -897,18 +928,21 @@ pub mod pallet {
 				.saturating_add(Self::capability_deposit().saturating_mul(info.capabilities.into()))
 		}
 
-		/// The deposit for one capability: its two table entries (the capability and its
-		/// holder's index entry) at their largest.
+		/// The deposit for one capability: its table entries (the capability, its holder's
+		/// index entry and, for a derived one, its lineage and lineage index entries) at their
+		/// largest.
 		pub fn capability_deposit() -> BalanceOf<T> {
 			let bytes = capability::entry_bytes::<T>();
 			T::DepositPerItem::get()
-				.saturating_mul(2u32.into())
+				.saturating_mul(capability::ENTRIES.into())
 				.saturating_add(T::DepositPerByte::get().saturating_mul(bytes.into()))
 		}
 
 		/// What `forget_capability` weighs, and the budget its execution runs with.
 		pub(crate) fn forget_weight() -> Weight {
-			T::WeightInfo::transfer_capability().saturating_add(meter::settle_module::<T>(true))
+			T::WeightInfo::transfer_capability()
+				.saturating_add(meter::lineage_removal::<T>(MAX_LINEAGE as usize))
+				.saturating_add(meter::settle_module::<T>(true))
 		}
 
 		/// The deposit for staging `len` bytes of code.

@@ -2,6 +2,7 @@
 //! staged code. Destroyed modules are deleted by [`crate::deletion`].
 
 use crate::{
+	capability::Parent,
 	exec::{ExecContext, ExecError},
 	storage::ModuleStorage,
 	tick,
@@ -16,7 +17,7 @@ use kernel_primitives::{
 	abi::Entry,
 	envelope::{CallInput, Output},
 	system::{self as sys, CodeSource, SystemCap, UpgradeParams},
-	CapId, ModuleId,
+	ModuleId,
 };
 use polkadot_sdk::{
 	frame_support::{
@@ -82,7 +83,7 @@ pub(crate) fn invoke_system<T: Config>(
 	ctx: &mut ExecContext<T>,
 	sandbox: &Sandbox<T>,
 	invoker: &HolderOf<T>,
-	cap: CapId,
+	cap: &Parent,
 	data: SystemCap,
 	call: CallInput,
 ) -> Result<Output, ExecError> {

@@ -117,6 +117,36 @@ pub fn cap_table<T: Config>(reads: u64, writes: u64) -> Weight {
 		.saturating_add(Weight::from_parts(0, reads.saturating_mul(TRIE_PATH_PROOF_SIZE)))
 }
 
+/// Writing a derived capability's lineage of `len` ancestors: its [`crate::Lineages`] entry and
+/// one [`crate::Descendants`] entry per ancestor.
+pub fn lineage_write<T: Config>(len: usize) -> Weight {
+	cap_table::<T>(0, (len as u64).saturating_add(1))
+}
+
+/// Removing a capability's lineage when it leaves the table: reading its [`crate::Lineages`]
+/// entry and, if it has `len > 0` ancestors, removing it, their index entries and counting
+/// the removals in [`crate::LineageRemovals`].
+pub fn lineage_removal<T: Config>(len: usize) -> Weight {
+	if len == 0 {
+		return cap_table::<T>(1, 0);
+	}
+	cap_table::<T>(2, (len as u64).saturating_add(2))
+}
+
+/// Revoking one capability the lineage index found: taking it out of the table (its record
+/// read again, the record and its holder's index entry removed). Removing its lineage is
+/// charged by the take, [`lineage_removal`].
+pub fn revoke_one<T: Config>() -> Weight {
+	cap_table::<T>(1, 2)
+}
+
+/// Starting a revocation step: the block's lineage removals, the ancestor's record, the trie
+/// seek to its first descendant (stepping over up to `removed` index entries removed earlier
+/// in the block, one seek each) and the event. Each capability found is charged one more read.
+pub fn revoke_start<T: Config>(removed: u32) -> Weight {
+	cap_table::<T>(3u64.saturating_add(u64::from(removed)), 1)
+}
+
 /// Settling one module an execution touched: noting it in the block's changed modules, and,
 /// if its state grew or shrank, updating its info and moving its deposit between the payer and
 /// the module's account (`deposit::settle`: both accounts and the module's holds, read and

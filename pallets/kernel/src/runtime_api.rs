@@ -73,7 +73,7 @@ pub enum DryRunCall {
 	},
 }
 
-/// Every capability the dry run minted, invoked, moved or dropped, in order: what a wallet
+/// Every capability the dry run minted, invoked, moved, dropped or revoked, in order: what a wallet
 /// shows before the user signs.
 #[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct CapabilityFlow<AccountId> {
@@ -85,11 +85,19 @@ pub struct CapabilityFlow<AccountId> {
 	pub moved: Vec<(CapId, Holder<AccountId>, Holder<AccountId>)>,
 	/// Dropped: id, by whom.
 	pub dropped: Vec<(CapId, Holder<AccountId>)>,
+	/// Revoked by its creator (with what was derived from it): id, by which module.
+	pub revoked: Vec<(CapId, ModuleId)>,
 }
 
 impl<AccountId> Default for CapabilityFlow<AccountId> {
 	fn default() -> Self {
-		Self { minted: Vec::new(), invoked: Vec::new(), moved: Vec::new(), dropped: Vec::new() }
+		Self {
+			minted: Vec::new(),
+			invoked: Vec::new(),
+			moved: Vec::new(),
+			dropped: Vec::new(),
+			revoked: Vec::new(),
+		}
 	}
 }
 
@@ -427,6 +435,9 @@ fn flow_of<T: Config>(events: &[Event<T>]) -> CapabilityFlow<T::AccountId> {
 				flow.moved.push((*id, from.clone(), to.clone()))
 			},
 			Event::CapabilityDropped { id, by } => flow.dropped.push((*id, by.clone())),
+			Event::CapabilitiesRevoked { ids, by, .. } => {
+				flow.revoked.extend(ids.iter().map(|id| (*id, *by)))
+			},
 			_ => {},
 		}
 	}

@@ -105,6 +105,15 @@ impl<BlockNumber: PartialEq> ClearedKeys<BlockNumber> {
 	}
 }
 
+/// How many ancestors a derived capability is revocable through: the root of its derivation tree
+/// and the `MAX_LINEAGE - 1` nearest ones. Bounded so that minting and consuming a derived
+/// capability does a fixed amount of index work, however long its history.
+pub const MAX_LINEAGE: u32 = 4;
+
+/// The ancestors a derived capability can be revoked through, root first, its parent last (see
+/// [`MAX_LINEAGE`]).
+pub type Lineage = BoundedVec<kernel_primitives::CapId, ConstU32<MAX_LINEAGE>>;
+
 /// A module whose storage is still being deleted after `system::destroy`.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct Tombstone<AccountId> {

@@ -411,3 +411,80 @@ fn describe_tells_what_a_balance_capability_covers() {
 		assert_eq!(described, None);
 	});
 }
+
+// ---- revocation by the owner of locked funds ----
+
+fn transferable(who: &AccountId32, amount: Balance) -> Vec<u8> {
+	BalanceCap::Transferable { account: raw(who), amount }.encode()
+}
+
+/// Requests `request` from `balance` as `who`, who keeps the capability; its id.
+fn request_held(balance: ModuleId, who: &AccountId32, request: Vec<u8>) -> CapId {
+	let id = crate::NextCapId::<Test>::get();
+	call_full(who, balance, bf::TOTAL_ISSUANCE, Vec::new(), Vec::new(), vec![(balance, request)])
+		.expect("request accepted");
+	assert_eq!(Capabilities::<Test>::get(id).map(|c| c.holder), Some(account(who)));
+	id
+}
+
+#[test]
+fn the_owner_revokes_an_allowance_after_it_was_given_away_and_partly_spent() {
+	new_test_ext().execute_with(|| {
+		let balance = deploy_balance();
+		let allowance = request_held(balance, &ALICE, transferable(&ALICE, 100));
+		Kernel::transfer_capability(origin(&ALICE), allowance, account(&BOB)).expect("give");
+		let spend = (holder(&BOB), 30u128).encode();
+		invoke(&BOB, allowance, bf::TRANSFER, spend, Vec::new()).expect("spend");
+		let residual = last_output().1[0];
+		assert_eq!(account_of(balance, &ALICE), Account { free: 900, locked: 70 });
+
+		let (caps, unlocked): (u32, Balance) = query(&ALICE, balance, bf::REVOKE, allowance);
+
+		assert_eq!((caps, unlocked), (1, 70));
+		assert_eq!(account_of(balance, &ALICE), Account { free: 970, locked: 0 });
+		assert_eq!(account_of(balance, &BOB), Account { free: 530, locked: 0 });
+		assert_eq!(total(balance), 1_500);
+		assert!(!Capabilities::<Test>::contains_key(residual));
+		assert!(balance_events(balance).contains(&BalanceEvent::Revoked {
+			account: raw(&ALICE),
+			amount: 70,
+			caps: 1
+		}));
+		assert_fails!(
+			invoke(&BOB, residual, bf::TRANSFER, (holder(&BOB), 1u128).encode(), Vec::new()),
+			Error::<Test>::CapabilityNotFound
+		);
+	});
+}
+
+#[test]
+fn collateral_a_module_holds_cannot_be_revoked_by_its_owner() {
+	new_test_ext().execute_with(|| {
+		let balance = deploy_balance();
+		let staker = deploy_tester("staker");
+		let bond = request_into(staker, balance, &ALICE, slashable(&ALICE, 50));
+		let before = account_of(balance, &ALICE);
+
+		assert_fails!(call(&ALICE, balance, bf::REVOKE, bond), Error::<Test>::ModuleReverted);
+
+		assert_eq!(Capabilities::<Test>::get(bond).map(|c| c.holder), Some(Holder::Module(staker)));
+		assert_eq!(account_of(balance, &ALICE), before);
+	});
+}
+
+#[test]
+fn collateral_an_account_holds_is_revoked_by_its_owner_and_nobody_else() {
+	new_test_ext().execute_with(|| {
+		let balance = deploy_balance();
+		let bond = request_held(balance, &ALICE, slashable(&ALICE, 50));
+		Kernel::transfer_capability(origin(&ALICE), bond, account(&BOB)).expect("give");
+
+		// BOB holds it but the funds are ALICE's; ALICE's own revocation goes through.
+		assert_fails!(call(&BOB, balance, bf::REVOKE, bond), Error::<Test>::ModuleReverted);
+		let (caps, unlocked): (u32, Balance) = query(&ALICE, balance, bf::REVOKE, bond);
+
+		assert_eq!((caps, unlocked), (1, 50));
+		assert_eq!(account_of(balance, &ALICE), Account { free: 1_000, locked: 0 });
+		assert!(caps_of(&account(&BOB)).is_empty());
+	});
+}

@@ -44,7 +44,7 @@ fn governed_chain() -> Chain {
 	let democracy = deploy(
 		kernel_modules::DEMOCRACY,
 		d::NAME,
-		DemocracyInit { self_upgrade: Some(CONSTITUTION) }.encode(),
+		DemocracyInit { self_upgrade: Some(CONSTITUTION), ..Default::default() }.encode(),
 	);
 	let balance = deploy(
 		kernel_modules::BALANCE,
@@ -93,8 +93,38 @@ fn propose(chain: &Chain, who: &AccountId32, governed: u32, action: Action) -> u
 	query(who, chain.democracy, d::function::PROPOSE, ProposeArgs { governed, action })
 }
 
+/// `who` votes; the first time, it locks all its free tokens for it.
 fn vote(chain: &Chain, who: &AccountId32, proposal: u32, aye: bool) {
-	call(who, chain.democracy, d::function::VOTE, VoteArgs { proposal, aye }).expect("vote");
+	try_vote(chain, who, proposal, aye).expect("vote");
+}
+
+fn try_vote(
+	chain: &Chain,
+	who: &AccountId32,
+	proposal: u32,
+	aye: bool,
+) -> DispatchResultWithPostInfo {
+	let (caps, requests) = if lock_of(chain, who).is_some() {
+		(Vec::new(), Vec::new())
+	} else {
+		(vec![CapRef::Request(0)], vec![(chain.balance, locked(who, account_of(chain, who).free))])
+	};
+	let args = VoteArgs { proposal, aye }.encode();
+	call_full(who, chain.democracy, d::function::VOTE, args, caps, requests)
+}
+
+/// The data of a `balance::Locked` capability over `amount` of `who`'s funds.
+fn locked(who: &AccountId32, amount: u128) -> Vec<u8> {
+	BalanceCap::Locked { account: raw(who), amount }.encode()
+}
+
+/// `who` takes its locked tokens back.
+fn unlock(chain: &Chain, who: &AccountId32) {
+	call(who, chain.democracy, d::function::UNLOCK, ()).expect("unlock");
+}
+
+fn lock_of(chain: &Chain, who: &AccountId32) -> Option<d::Lock> {
+	query(&CHARLIE, chain.democracy, d::function::LOCK, raw(who))
 }
 
 fn proposal(chain: &Chain, id: u32) -> Proposal {
@@ -182,7 +212,8 @@ fn a_proposal_missing_the_constitutional_rule_is_not_enacted_while_a_majority_on
 		let parameters: Parameters = query(&ALICE, chain.balance, b::function::PARAMETERS, ());
 		assert_eq!(parameters.transfer_fee, 5, "the parameter changed");
 
-		// The new fee applies: 10 sent, 15 spent.
+		// The new fee applies: 10 sent, 15 spent, once BOB has his tokens back.
+		unlock(&chain, &BOB);
 		call(&BOB, chain.balance, b::function::TRANSFER, (holder(&CHARLIE), 10u128)).unwrap();
 		assert_eq!(account_of(&chain, &BOB).free, 285);
 	});
@@ -220,6 +251,10 @@ fn a_vote_under_the_constitution_upgrades_balance_and_keeps_balances_and_capabil
 		assert_eq!(module_version(chain.balance), 2);
 		let revision: u32 = query(&ALICE, chain.balance, b::function::REVISION, ());
 		assert_eq!(revision, 2, "the new code runs");
+		// The voters' locks, taken by revision 1, are given back by revision 2.
+		for who in [&ALICE, &BOB, &CHARLIE] {
+			unlock(&chain, who);
+		}
 		assert_eq!(account_of(&chain, &ALICE), Account { free: 550, locked: 50 });
 		assert_eq!(account_of(&chain, &BOB).free, 300);
 		// Democracy still governs balance's upgrades: the fresh upgradable replaced the old.
@@ -264,19 +299,157 @@ fn too_little_turnout_rejects_even_a_unanimous_vote() {
 }
 
 #[test]
-fn moving_tokens_during_a_vote_does_not_count_them_twice() {
+fn locked_tokens_vote_once_and_cannot_move_until_unlocked() {
 	new_test_ext().execute_with(|| {
 		let chain = governed_chain();
 		let id = propose(&chain, &ALICE, BALANCE_PARAMETERS, set_fee(9));
 		vote(&chain, &BOB, id, true);
 		vote(&chain, &CHARLIE, id, false);
-		// BOB moves his 300 to ALICE, who votes too: they are weighed once, where they are.
-		call(&BOB, chain.balance, b::function::TRANSFER, (holder(&ALICE), 300u128)).unwrap();
+		// BOB's 300 are locked for his vote: he cannot hand them to ALICE to vote again.
+		assert_fails!(
+			call(&BOB, chain.balance, b::function::TRANSFER, (holder(&ALICE), 300u128)),
+			Error::<Test>::ModuleReverted
+		);
 		vote(&chain, &ALICE, id, false);
 		advance_to(now() + MAJORITY.voting_period + 1);
 		let tallied = proposal(&chain, id);
-		assert_eq!((tallied.ayes, tallied.nays), (0, 1_000));
+		assert_eq!((tallied.ayes, tallied.nays, tallied.total_issuance), (300, 700, 1_000));
 		assert_eq!(tallied.status, Status::Rejected);
+
+		// After the vote BOB takes his tokens back; the tally stays as it was.
+		let unlocked: u128 = query(&BOB, chain.democracy, d::function::UNLOCK, ());
+		assert_eq!(unlocked, 300);
+		assert_eq!(account_of(&chain, &BOB), Account { free: 300, locked: 0 });
+		assert!(lock_of(&chain, &BOB).is_none());
+		call(&BOB, chain.balance, b::function::TRANSFER, (holder(&ALICE), 300u128)).expect("free");
+		assert_eq!(proposal(&chain, id).ayes, 300);
+	});
+}
+
+#[test]
+fn nothing_locked_cannot_vote_and_no_voter_slots_can_be_filled() {
+	use frame_support::traits::fungible::Mutate;
+	new_test_ext().execute_with(|| {
+		let chain = governed_chain();
+		let id = propose(&chain, &ALICE, BALANCE_PARAMETERS, set_fee(1));
+		// Without a lock there is no vote, whoever asks.
+		assert_fails!(
+			call(&BOB, chain.democracy, d::function::VOTE, VoteArgs { proposal: id, aye: true }),
+			Error::<Test>::ModuleReverted
+		);
+		// More voters than the old 64 slots, one token each: every one counts.
+		let voters: Vec<AccountId32> = (0..70u8).map(|i| AccountId32::new([100 + i; 32])).collect();
+		for voter in &voters {
+			Balances::set_balance(voter, 1_000_000);
+			call(&ALICE, chain.balance, b::function::TRANSFER, (holder(voter), 1u128)).unwrap();
+			vote(&chain, voter, id, true);
+		}
+		assert_eq!(proposal(&chain, id).ayes, 70);
+		assert_eq!(account_of(&chain, &voters[69]), Account { free: 0, locked: 1 });
+	});
+}
+
+#[test]
+fn unlocking_withdraws_the_votes_still_open_and_returns_the_tokens() {
+	new_test_ext().execute_with(|| {
+		let chain = governed_chain();
+		let first = propose(&chain, &ALICE, BALANCE_PARAMETERS, set_fee(1));
+		let second = propose(&chain, &ALICE, BALANCE_PARAMETERS, set_fee(2));
+		vote(&chain, &BOB, first, true);
+		vote(&chain, &BOB, second, false);
+		let lock = lock_of(&chain, &BOB).expect("locked");
+		assert_eq!((lock.amount, lock.proposals), (300, vec![first, second]));
+		assert_eq!(account_of(&chain, &BOB), Account { free: 0, locked: 300 });
+
+		let unlocked: u128 = query(&BOB, chain.democracy, d::function::UNLOCK, ());
+
+		assert_eq!(unlocked, 300);
+		assert_eq!((proposal(&chain, first).ayes, proposal(&chain, second).nays), (0, 0));
+		assert_eq!(account_of(&chain, &BOB), Account { free: 300, locked: 0 });
+		assert!(module_events().iter().any(|(module, data)| *module == chain.democracy
+			&& DemocracyEvent::decode(&mut &data[..])
+				== Ok(DemocracyEvent::Unlocked { who: raw(&BOB), amount: 300 })));
+		assert_fails!(
+			call(&BOB, chain.democracy, d::function::UNLOCK, ()),
+			Error::<Test>::ModuleReverted
+		);
+	});
+}
+
+/// [`governed_chain`] with a proposal bond.
+fn governed_chain_with_bond(bond: u128) -> Chain {
+	let democracy = deploy(
+		kernel_modules::DEMOCRACY,
+		d::NAME,
+		DemocracyInit { self_upgrade: None, proposal_bond: bond }.encode(),
+	);
+	let balance = deploy(
+		kernel_modules::BALANCE,
+		b::NAME,
+		BalanceInit {
+			endowments: vec![(holder(&ALICE), 600), (holder(&BOB), 300), (holder(&CHARLIE), 100)],
+			..Default::default()
+		}
+		.encode(),
+	);
+	Chain { democracy, balance, staking: ModuleId::MAX }
+}
+
+#[test]
+fn a_proposal_needs_the_bond_locked_and_keeps_it_until_it_closes() {
+	new_test_ext().execute_with(|| {
+		let chain = governed_chain_with_bond(50);
+		let governed = push_own(&chain, MAJORITY);
+		let args = ProposeArgs { governed, action: set_fee(1) }.encode();
+		let propose_with = |lock: Option<u128>| {
+			let (caps, requests) = match lock {
+				Some(amount) => {
+					(vec![CapRef::Request(0)], vec![(chain.balance, locked(&BOB, amount))])
+				},
+				None => (Vec::new(), Vec::new()),
+			};
+			call_full(&BOB, chain.democracy, d::function::PROPOSE, args.clone(), caps, requests)
+		};
+		assert_fails!(propose_with(None), Error::<Test>::ModuleReverted);
+		assert_fails!(propose_with(Some(49)), Error::<Test>::ModuleReverted);
+
+		propose_with(Some(60)).expect("bonded");
+		let id: u32 = decode_output();
+		assert_eq!(account_of(&chain, &BOB), Account { free: 240, locked: 60 });
+		assert_fails!(
+			call(&BOB, chain.democracy, d::function::UNLOCK, ()),
+			Error::<Test>::ModuleReverted
+		);
+
+		advance_to(proposal(&chain, id).ends + 1);
+		assert_eq!(proposal(&chain, id).status, Status::Rejected);
+		let unlocked: u128 = query(&BOB, chain.democracy, d::function::UNLOCK, ());
+		assert_eq!(unlocked, 60);
+		assert_eq!(account_of(&chain, &BOB), Account { free: 300, locked: 0 });
+	});
+}
+
+#[test]
+fn on_block_takes_due_proposals_from_the_head_of_its_queue_a_few_per_block() {
+	new_test_ext().execute_with(|| {
+		let chain = governed_chain();
+		let ids: Vec<u32> =
+			(0..6).map(|fee| propose(&chain, &ALICE, BALANCE_PARAMETERS, set_fee(fee))).collect();
+		let later = {
+			advance_to(now() + 1);
+			propose(&chain, &ALICE, BALANCE_PARAMETERS, set_fee(9))
+		};
+		let voting = |chain: &Chain| -> usize {
+			ids.iter().filter(|id| proposal(chain, **id).status == Status::Voting).count()
+		};
+		let due = proposal(&chain, ids[0]).ends + 1;
+		advance_to(due - 1);
+		assert_eq!(voting(&chain), 6, "not due yet");
+		advance_to(due);
+		assert_eq!(voting(&chain), 2, "four per block");
+		advance_to(due + 1);
+		assert_eq!(voting(&chain), 0);
+		assert_eq!(proposal(&chain, later).status, Status::Rejected, "due one block later");
 	});
 }
 
@@ -413,9 +586,9 @@ fn staking_bonds_a_slashable_capability_and_governance_slashes_it() {
 			},
 		);
 		vote(&chain, &BOB, id, true);
-		vote(&chain, &CHARLIE, id, true);
 		vote(&chain, &ALICE, id, false);
-		// BOB + CHARLIE hold 400 of 1000: 50 % of the votes cast is not reached...
+		// BOB's 300 against the 400 ALICE has not bonded (bonded tokens are locked for staking
+		// and do not vote): 50 % of the votes cast is not reached...
 		advance_to(now() + MAJORITY.voting_period + 1);
 		assert_eq!(proposal(&chain, id).status, Status::Rejected);
 
@@ -435,6 +608,8 @@ fn staking_bonds_a_slashable_capability_and_governance_slashes_it() {
 		let stake: Stake =
 			query::<Option<Stake>>(&BOB, chain.staking, s::function::STAKE, raw(&ALICE)).unwrap();
 		assert_eq!(stake.amount, 150, "staking keeps the remainder");
+		assert_eq!(account_of(&chain, &ALICE), Account { free: 0, locked: 550 });
+		unlock(&chain, &ALICE);
 		assert_eq!(account_of(&chain, &ALICE), Account { free: 400, locked: 150 });
 		let total: u128 = query(&BOB, chain.balance, b::function::TOTAL_ISSUANCE, ());
 		assert_eq!(total, 950, "slashed funds are burnt");
@@ -514,5 +689,30 @@ fn bond_refuses_someone_elses_or_a_foreign_capability() {
 			),
 			Error::<Test>::ModuleReverted
 		);
+	});
+}
+
+#[test]
+fn stakers_are_listed_in_pages_of_bounded_size() {
+	new_test_ext().execute_with(|| {
+		let chain = governed_chain();
+		for (who, amount) in [(&ALICE, 10), (&BOB, 20), (&CHARLIE, 30)] {
+			bond(&chain, who, amount).expect("bond");
+		}
+		let page = |start_after: Option<[u8; 32]>, limit: u32| -> Vec<([u8; 32], Stake)> {
+			query(&BOB, chain.staking, s::function::STAKERS, s::StakersPage { start_after, limit })
+		};
+
+		let all = page(None, 10);
+		assert_eq!(all.len(), 3);
+		let first = page(None, 2);
+		assert_eq!(first, all[..2].to_vec());
+		let rest = page(Some(first[1].0), 2);
+		assert_eq!(rest, all[2..].to_vec());
+		assert!(page(Some(all[2].0), 2).is_empty());
+		assert!(page(None, 0).is_empty());
+		let mut amounts: Vec<u128> = all.iter().map(|(_, stake)| stake.amount).collect();
+		amounts.sort();
+		assert_eq!(amounts, vec![10, 20, 30]);
 	});
 }

@@ -13,6 +13,7 @@ mod governance;
 mod lifecycle;
 mod metering;
 mod properties;
+mod revocation;
 mod rollback;
 mod runtime_api;
 mod ticks;

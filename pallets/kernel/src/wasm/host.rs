@@ -8,7 +8,8 @@
 
 use super::{limits::FrameLimits, Sandbox};
 use crate::{
-	capability, engine,
+	capability::{self, Parent},
+	engine,
 	exec::{ExecContext, ExecError, FrameSpec, Trap, WasmTrap},
 	meter,
 	storage::ModuleStorage,
@@ -18,10 +19,10 @@ use crate::{
 use alloc::{vec, vec::Vec};
 use codec::{Decode, DecodeAll, Encode};
 use kernel_primitives::{
-	abi::{HostMode, ReturnCode, RETURN_FLAG_PANIC, RETURN_FLAG_REVERT},
+	abi::{HostMode, ReturnCode, FUEL_LIMIT_ALL, RETURN_FLAG_PANIC, RETURN_FLAG_REVERT},
 	envelope::{CallInput, Output},
 	offchain::{EngineCall, EngineInfo, HttpFetch},
-	CapId, Creator, Holder, ModuleId, Version,
+	Creator, Holder, ModuleId, Version,
 };
 use polkadot_sdk::{
 	frame_support::{traits::Get, weights::Weight, BoundedVec},
@@ -74,7 +75,7 @@ pub(crate) struct HostState<T: Config> {
 	version: Version,
 	caller: Option<HolderOf<T>>,
 	input: Vec<u8>,
-	parent_cap: Option<CapId>,
+	parent: Option<Parent>,
 	storage: ModuleStorage,
 	/// Keys the module cleared in earlier executions of this block (see [`crate::types::ClearedKeys`]).
 	cleared_earlier: u32,
@@ -107,7 +108,7 @@ impl<T: Config> HostState<T> {
 			version: spec.info.version,
 			caller: spec.caller,
 			input: spec.input,
-			parent_cap: spec.parent_cap,
+			parent: spec.parent,
 			storage,
 			memory: None,
 			limits,
@@ -618,8 +619,11 @@ fn cap_mint<T: Config>(
 	let data = data.try_into().map_err(|_| trap(Trap::CapDataTooLarge))?;
 	let state = caller.data_mut();
 	let (holder, creator, version, parent) =
-		(state.me(), Creator::Module(state.module), state.version, state.parent_cap);
-	let id = state.ctx()?.mint_capability(holder, creator, data, version, parent).map_err(fail)?;
+		(state.me(), Creator::Module(state.module), state.version, state.parent.clone());
+	let id = state
+		.ctx()?
+		.mint_capability(holder, creator, data, version, parent.as_ref())
+		.map_err(fail)?;
 	write(&mut caller, out_id_ptr, &id.to_le_bytes())?;
 	Ok(ReturnCode::Success.into())
 }
@@ -717,6 +721,36 @@ fn cap_transfer<T: Config>(
 	let me = caller.data().me();
 	let result = capability::transfer::<T>(cap, &me, &to);
 	Ok(result.map_or_else(|e| e.return_code(), |()| ReturnCode::Success).into())
+}
+
+fn cap_revoke<T: Config>(
+	mut caller: Caller<'_, T>,
+	cap: u64,
+	out_ptr: u32,
+	out_len_ptr: u32,
+) -> HostResult<u32> {
+	charge(&mut caller, meter::host_call::<T>())?;
+	// Revoking cannot be repeated: the buffer must take any output before anything is removed.
+	if !output_buffer_fits(&mut caller, out_len_ptr)? {
+		return Ok(ReturnCode::OutputTooSmall.into());
+	}
+	require_alive(&mut caller)?;
+	let module = caller.data().module;
+	let capacity = T::MaxOutputLen::get();
+	// No frame runs; `nested` lends the context this frame's fuel for the table work.
+	let result = nested(&mut caller, FUEL_LIMIT_ALL, |ctx, _| ctx.revoke(module, cap, capacity))?;
+	match result {
+		Ok(revocation) => {
+			code(write_output(&mut caller, out_ptr, out_len_ptr, &revocation.encode()))
+		},
+		Err(error @ (ExecError::CapabilityNotFound | ExecError::NotCreator)) => {
+			write(&mut caller, out_len_ptr, &0u32.to_le_bytes())?;
+			Ok(error.return_code().into())
+		},
+		// Out of fuel or proof size part-way: the frame traps and its transaction undoes the
+		// capabilities already removed.
+		Err(error) => Err(fail(error)),
+	}
 }
 
 // ---- execution engines ----

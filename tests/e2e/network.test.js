@@ -83,13 +83,29 @@ async function cli(url, ...args) {
   return JSON.parse(stdout);
 }
 
-/** The blocks the watcher's `on_state_change` ran for on the engine, oldest first. */
-async function stateChangeBlocks() {
+/**
+ * The blocks the watcher's `on_state_change` ran for on the engine, oldest first; `undefined`
+ * while the gateway is busy. A request waits for the module's other runs on that engine, so
+ * while a restarted engine catches up on missed blocks it may be shed (`503`) or pass its
+ * deadline (`504`), as the gateway documents: the caller asks again.
+ */
+async function stateChangeBlocksOrBusy() {
   const response = await fetch(`http://127.0.0.1:${engineHttp}/modules/watcher/secret/state-change-blocks`);
   if (response.status === 404) return [];
+  if (response.status === 503 || response.status === 504) return undefined;
   assert.equal(response.status, 200);
   const blocks = k.decode(apis[0], 'Vec<u64>', new Uint8Array(await response.arrayBuffer()));
   return blocks.map((n) => n.toNumber());
+}
+
+/** The blocks the watcher's `on_state_change` ran for, asking again while the gateway is busy. */
+async function stateChangeBlocks() {
+  let runs;
+  await eventually(async () => (runs = await stateChangeBlocksOrBusy()) !== undefined, {
+    timeout: 120_000,
+    what: 'the engine gateway to answer',
+  });
+  return runs;
 }
 
 /** Changes the watcher's state through Alice's node; the number of the block that did it. */

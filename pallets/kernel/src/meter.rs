@@ -94,15 +94,18 @@ pub const MIN_REF_TIME_PER_DELETION: u64 = 1_000_000;
 /// at the rate the `next_key_deleted` benchmark measures. The key found is charged after, with
 /// [`read_result`].
 pub fn storage_next_key<T: Config>(key_len: u32, deletions: u32) -> Weight {
-	// The benchmark clears each key in its measured block; `storage_clear` pays that write.
+	storage_read::<T>(key_len, 0)
+		.saturating_add(deletion_seek::<T>().saturating_mul(u64::from(deletions)))
+}
+
+/// Stepping over one key deleted earlier in the block while seeking the next key of a trie:
+/// one more trie seek (a database read), at the rate the `next_key_deleted` benchmark measures.
+pub fn deletion_seek<T: Config>() -> Weight {
+	// The benchmark clears each key in its measured block; whoever cleared it paid that write.
 	let measured = T::WeightInfo::next_key_deleted(1)
 		.saturating_sub(T::WeightInfo::next_key_deleted(0))
 		.saturating_sub(T::DbWeight::get().writes(1));
-	let per_deletion = Weight::from_parts(
-		measured.ref_time().max(MIN_REF_TIME_PER_DELETION),
-		measured.proof_size(),
-	);
-	storage_read::<T>(key_len, 0).saturating_add(per_deletion.saturating_mul(u64::from(deletions)))
+	Weight::from_parts(measured.ref_time().max(MIN_REF_TIME_PER_DELETION), measured.proof_size())
 }
 
 /// Writing (or clearing) a trie entry: the old length is read first.
@@ -141,10 +144,18 @@ pub fn revoke_one<T: Config>() -> Weight {
 }
 
 /// Starting a revocation step: the block's lineage removals, the ancestor's record, the trie
-/// seek to its first descendant (stepping over up to `removed` index entries removed earlier
-/// in the block, one seek each) and the event. Each capability found is charged one more read.
+/// seek to its first descendant and the event. Each capability found is charged one more read.
+///
+/// The seek may step over up to `removed` index entries removed earlier in the block, each a
+/// trie seek priced as [`storage_next_key`] prices a deleted key (the same overlay walk, in the
+/// main trie rather than a child trie), and at least a read of a trie path.
 pub fn revoke_start<T: Config>(removed: u32) -> Weight {
-	cap_table::<T>(3u64.saturating_add(u64::from(removed)), 1)
+	let seek = deletion_seek::<T>();
+	let per_removal = Weight::from_parts(
+		seek.ref_time().max(T::DbWeight::get().reads(1).ref_time()),
+		seek.proof_size().max(TRIE_PATH_PROOF_SIZE),
+	);
+	cap_table::<T>(3, 1).saturating_add(per_removal.saturating_mul(u64::from(removed)))
 }
 
 /// Settling one module an execution touched: noting it in the block's changed modules, and,

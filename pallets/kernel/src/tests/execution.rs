@@ -439,3 +439,36 @@ fn the_benchmarks_wat_token_transfers_and_emits_its_event() {
 		assert_eq!(token_balance(token, &BOB), Some(5));
 	});
 }
+
+#[test]
+fn capability_ids_run_out_instead_of_wrapping_around() {
+	new_test_ext().execute_with(|| {
+		let tester = deploy_tester("t");
+		crate::NextCapId::<Test>::put(u64::MAX - 1);
+		let last = mint_to(&ALICE, tester, b"last");
+		assert_eq!(last, u64::MAX - 1);
+		assert_eq!(crate::NextCapId::<Test>::get(), u64::MAX);
+
+		assert_fails!(
+			call(&ALICE, tester, tf::MINT, b"one more".to_vec()),
+			Error::<Test>::IdsExhausted
+		);
+		assert_eq!(crate::NextCapId::<Test>::get(), u64::MAX);
+		assert_eq!(caps_of(&account(&ALICE)), vec![last], "capability 0 was not handed out again");
+	});
+}
+
+#[test]
+fn module_ids_run_out_instead_of_wrapping_around() {
+	new_test_ext().execute_with(|| {
+		let first = deploy_tester("first");
+		crate::NextModuleId::<Test>::put(ModuleId::MAX);
+		assert_fails!(
+			deploy_as(&ALICE, kernel_modules::TESTER, "second", Vec::new()),
+			Error::<Test>::IdsExhausted
+		);
+		assert_eq!(crate::NextModuleId::<Test>::get(), ModuleId::MAX);
+		assert!(crate::ModuleNames::<Test>::get(bounded::<MaxNameLen>("second")).is_none());
+		assert_eq!(crate::Modules::<Test>::iter_keys().collect::<Vec<_>>(), vec![first]);
+	});
+}

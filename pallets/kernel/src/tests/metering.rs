@@ -90,7 +90,7 @@ fn execution_weight(result: DispatchResultWithPostInfo) -> Weight {
 /// What the `next_key_deleted` benchmark measured for stepping over `n` deletions, without the
 /// fixed part and without the database write of clearing each key in the benchmark (which
 /// `storage_clear` pays for).
-fn measured_deletions(n: u32) -> Weight {
+pub(super) fn measured_deletions(n: u32) -> Weight {
 	let clearing =
 		polkadot_sdk::frame_support::weights::constants::RocksDbWeight::get().writes(u64::from(n));
 	<() as WeightInfo>::next_key_deleted(n)

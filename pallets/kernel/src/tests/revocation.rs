@@ -2,11 +2,9 @@
 //! wherever it went, in bounded steps; nobody else can; a failing frame undoes it.
 
 use super::*;
-use crate::weights::WeightInfo;
 use crate::{
 	assert_fails, Capabilities, Descendants, Event, LineageRemovals, Lineages, MAX_LINEAGE,
 };
-use frame_support::weights::constants::RocksDbWeight;
 use kernel_primitives::abi::ReturnCode;
 use module_interfaces::tester::{CallArgs, Outcome};
 use std::collections::BTreeSet;
@@ -295,10 +293,7 @@ fn a_revocation_step_pays_for_the_index_entries_removed_earlier_in_the_block() {
 		assert!(removed as usize >= leaves.len());
 		// Each is a trie seek: a read, and what the `next_key_deleted` benchmark measured for
 		// stepping over a deleted key beyond the write that deleted it.
-		let measured = <() as WeightInfo>::next_key_deleted(1)
-			.saturating_sub(<() as WeightInfo>::next_key_deleted(0))
-			.saturating_sub(RocksDbWeight::get().writes(1))
-			.ref_time();
+		let measured = super::metering::measured_deletions(1).ref_time();
 		let per_removal = measured.max(read);
 		assert!(
 			after >= before + u64::from(removed) * per_removal,

@@ -71,48 +71,46 @@ fn main() {
 
 	compile_fixtures(&manifest_dir.join("fixtures"), &out_dir);
 
+	let flags = wasm_opt_flags(&modules_dir);
 	let built = target_dir.join("wasm32-unknown-unknown").join("release");
 	for (crate_name, file) in MODULES {
 		let from = built.join(format!("{crate_name}.wasm"));
 		if !from.exists() {
 			panic!("missing {}", from.display());
 		}
-		optimize(&from, &out_dir.join(file));
+		optimize(&from, &out_dir.join(file), &flags);
 	}
 }
 
-/// The Wasm features rustc's `wasm32-unknown-unknown` emits (and wasmi accepts), which
-/// `wasm-opt` must be told about to keep the code valid.
-const WASM_FEATURES: &[&str] = &[
-	"--enable-bulk-memory",
-	"--enable-mutable-globals",
-	"--enable-nontrapping-float-to-int",
-	"--enable-sign-ext",
-	"--enable-multivalue",
-	"--enable-reference-types",
-];
+/// The flags `wasm-opt` runs with, from `modules/wasm-opt.flags`, which `kernel build` reads
+/// too: one flag per line, `#` comments.
+fn wasm_opt_flags(modules_dir: &Path) -> Vec<String> {
+	let path = modules_dir.join("wasm-opt.flags");
+	println!("cargo:rerun-if-changed={}", path.display());
+	let text =
+		fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+	text.lines()
+		.map(|line| line.split('#').next().unwrap_or_default().trim())
+		.filter(|flag| !flag.is_empty())
+		.map(str::to_owned)
+		.collect()
+}
 
-/// Shrinks a module with binaryen's `wasm-opt -Oz`. Every frame loads, parses and lazily
-/// translates its module's code, so bytes saved here are saved on every call (about a fifth of
-/// what rustc's `opt-level = "z"` and LTO leave).
-fn optimize(from: &Path, to: &Path) {
+/// Shrinks a module with binaryen's `wasm-opt` (see `modules/wasm-opt.flags` for why).
+fn optimize(from: &Path, to: &Path, flags: &[String]) {
 	let wasm_opt = env::var("WASM_OPT").unwrap_or_else(|_| "wasm-opt".into());
 	println!("cargo:rerun-if-env-changed=WASM_OPT");
-	let status = Command::new(&wasm_opt)
-		.args(["-Oz", "--strip-debug", "--strip-producers"])
-		.args(WASM_FEATURES)
-		.arg(from)
-		.arg("-o")
-		.arg(to)
-		.status()
-		.unwrap_or_else(|e| {
-			panic!(
+	let status =
+		Command::new(&wasm_opt).args(flags).arg(from).arg("-o").arg(to).status().unwrap_or_else(
+			|e| {
+				panic!(
 				"cannot run `{wasm_opt}` ({e}): the process modules are optimised with binaryen's \
 				 wasm-opt (`apt-get install binaryen`, which `.ci/setup` does, or set WASM_OPT)"
 			)
-		});
+			},
+		);
 	if !status.success() {
-		panic!("`{wasm_opt} -Oz {}` failed", from.display());
+		panic!("`{wasm_opt}` failed on {}", from.display());
 	}
 }
 

@@ -60,4 +60,7 @@ pub enum Subcommand {
 
 	/// Database metadata.
 	ChainInfo(sc_cli::ChainInfoCmd),
+
+	/// Check a process module's code against the kernel's rules, without a chain.
+	CheckModule(crate::check_module::CheckModuleCmd),
 }

@@ -147,6 +147,14 @@ pub fn run() -> sc_cli::Result<()> {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run::<Block>(&config))
 		},
+		Some(Subcommand::CheckModule(cmd)) => {
+			// A refusal is the command's answer, not a node failure: printed as is, exit status 1.
+			if let Err(refusal) = cmd.run() {
+				eprintln!("{refusal}");
+				std::process::exit(1);
+			}
+			Ok(())
+		},
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			runner.run_node_until_exit(|mut config| async move {

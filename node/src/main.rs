@@ -5,6 +5,7 @@
 #![allow(clippy::result_large_err)]
 
 mod chain_spec;
+mod check_module;
 mod cli;
 mod command;
 mod rpc;

@@ -23,7 +23,16 @@ program
   .option('--no-preflight', 'submit even when a dry run fails (the transaction then fails on chain, paying its fee)')
   .option('--ref-time <ps>', 'weight limit: ref time in picoseconds (default: twice a dry run)')
   .option('--proof-size <bytes>', 'weight limit: proof size')
-  .option('--storage-deposit-limit <amount>', 'most to pay in storage deposits, net (default: what a dry run charges)');
+  .option('--storage-deposit-limit <amount>', 'most to pay in storage deposits, net (default: what a dry run charges)')
+  // Options of `kernel` itself come before the command, so that a command's own options can
+  // share their names: `kernel --json call counter increment --type u64 --json 5` prints JSON
+  // and encodes 5.
+  .enablePositionalOptions();
+
+// Progress (transactions, builds) goes to stderr for every command, unless --quiet.
+program.hook('preAction', () => {
+  k.setProgress(program.opts().quiet ? () => {} : (message) => console.error(message));
+});
 
 function bytesOptions(command, prefix = 'params') {
   return command
@@ -110,8 +119,15 @@ function report(api, result) {
 }
 
 program
+  .command('new')
+  .description('scaffold a process module crate of its own (a counter to grow into yours) and print its directory')
+  .argument('<name>', 'the crate name')
+  .option('--dir <parent>', 'where to create it', '.')
+  .action((name, opts) => print({ crate: k.newModule(name, opts.dir) }));
+
+program
   .command('build')
-  .description('build a module crate to Wasm and print the .wasm path')
+  .description('build a module crate to Wasm, shrink it with wasm-opt, and print the .wasm path')
   .argument('<crate-dir>', 'the module crate')
   .action((crateDir) => print({ wasm: k.buildModule(crateDir) }));
 

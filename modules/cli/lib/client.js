@@ -9,8 +9,9 @@ import { Keyring } from '@polkadot/keyring';
 import { hexToString, hexToU8a, isHex, u8aToHex, stringToU8a } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { modulesDir, wasmOptFlags } from './scaffold.js';
 
 /**
  * SCALE types of the standard modules' interfaces (see modules/interfaces), named with a module
@@ -571,8 +572,9 @@ export async function dryRun(api, origin, dryRunCall, weightLimit = null) {
 }
 
 /**
- * Builds a module crate of the `modules/` workspace (or any crate directory) to Wasm and
- * returns the path of the `.wasm` file.
+ * Builds a module crate (of the `modules/` workspace, or one `kernel new` made anywhere) to
+ * Wasm, shrinks it with binaryen's `wasm-opt` when it is installed (`WASM_OPT` names another
+ * binary), and returns the path of the `.wasm` to deploy: `<target>/kernel/<crate>.wasm`.
  */
 export function buildModule(crateDir, { release = true } = {}) {
   const manifest = path.resolve(crateDir, 'Cargo.toml');
@@ -593,7 +595,53 @@ export function buildModule(crateDir, { release = true } = {}) {
   const dir = path.join(metadata.target_directory, 'wasm32-unknown-unknown', release ? 'release' : 'debug');
   const file = `${pkg.name.replace(/-/g, '_')}.wasm`;
   if (!readdirSync(dir).includes(file)) throw new Error(`build produced no ${file} in ${dir}`);
-  return path.join(dir, file);
+  const out = path.join(metadata.target_directory, 'kernel');
+  mkdirSync(out, { recursive: true });
+  const wasm = path.join(out, file);
+  const wasmOpt = process.env.WASM_OPT ?? 'wasm-opt';
+  try {
+    execFileSync(wasmOpt, [...wasmOptFlags(), path.join(dir, file), '-o', wasm], { stdio: ['ignore', 2, 2] });
+    progress(`shrunk with ${wasmOpt}: ${statSync(path.join(dir, file)).size} → ${statSync(wasm).size} bytes`);
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw new Error(`${wasmOpt} failed on ${path.join(dir, file)}`);
+    progress(`${wasmOpt} not found (binaryen): the module is not shrunk, and every call of it loads the larger code`);
+    copyFileSync(path.join(dir, file), wasm);
+  }
+  checkModule(wasm);
+  return wasm;
+}
+
+/**
+ * The node binary whose kernel rules `kernel build` checks modules with: `$KERNEL_NODE`, else
+ * the newer of this checkout's release and debug builds, else `kernel-node` on the `PATH`.
+ */
+function nodeBinary() {
+  if (process.env.KERNEL_NODE) return process.env.KERNEL_NODE;
+  const built = ['release', 'debug']
+    .map((profile) => path.join(modulesDir, '..', 'target', profile, 'kernel-node'))
+    .filter((binary) => existsSync(binary))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  return built[0] ?? 'kernel-node';
+}
+
+/**
+ * Checks built code against the kernel's rules (`kernel-node check-module`: the check `deploy`
+ * runs, with the limits of the node's runtime) and throws the kernel's refusal: floats, an
+ * import that is not a host function, a missing entry point, code too large. Without a node
+ * binary it says so and leaves the check to the deploy's dry run.
+ */
+function checkModule(wasm) {
+  const node = nodeBinary();
+  try {
+    progress(execFileSync(node, ['check-module', wasm], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim());
+  } catch (error) {
+    if (error.code === 'ENOENT') {
+      progress(`${node} not found: the kernel's rules are checked when the module is deployed (set KERNEL_NODE to check them now)`);
+      return;
+    }
+    throw new Error(error.stderr?.trim() || `${node} check-module failed on ${wasm}`);
+  }
 }
 
 export { hexToU8a, u8aToHex };
+export { newModule } from './scaffold.js';

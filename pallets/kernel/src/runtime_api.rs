@@ -11,7 +11,8 @@ use crate::{
 use alloc::vec::Vec;
 use codec::{Codec, Decode, DecodeWithMemTracking, Encode};
 use kernel_primitives::{
-	abi::Entry, envelope::Output, CapId, CapRef, Capability, Holder, ModuleId, Request, Version,
+	abi::Entry, envelope::Output, CapId, CapRef, Capability, Exports, Holder, ModuleId, Request,
+	Version,
 };
 use polkadot_sdk::{
 	frame_support::{dispatch::DispatchClass, traits::Get, weights::Weight, BoundedVec},
@@ -229,6 +230,14 @@ fn plain<T: Config>(cap: CapabilityOf<T>) -> PlainCapability<T::AccountId> {
 }
 
 impl<T: Config> Pallet<T> {
+	/// Checks `code` against the rules `deploy`, `upgrade` and `upload_code` apply (size, Wasm
+	/// validity, no floats, imports, initial memory, exports), storing nothing, and returns the
+	/// entry points it exports. `kernel-node check-module` runs it for `kernel build`, so that
+	/// code the chain would refuse is refused before anyone pays for a deploy.
+	pub fn check_code(code: &[u8]) -> Result<Exports, Error<T>> {
+		crate::wasm::validate::<T>(code).map(|valid| valid.exports).map_err(Into::into)
+	}
+
 	/// Runs `call` for `origin` and reports output, weight, events and capability flow. The
 	/// state changes are meant to be discarded by the caller (a runtime API call does).
 	pub fn dry_run(

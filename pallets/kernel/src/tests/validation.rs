@@ -6,6 +6,7 @@ use kernel_primitives::{
 	abi::{Entry, ValueType, HOST_FUNCTIONS},
 	Exports,
 };
+use polkadot_sdk::sp_runtime::DispatchError;
 
 /// The smallest valid module: memory, `init` and `call`, doing nothing.
 pub fn minimal_module() -> Vec<u8> {
@@ -15,7 +16,12 @@ pub fn minimal_module() -> Vec<u8> {
 		(func (export "call")))"#)
 }
 
+/// Deploying `code` fails with `error`, taking no module id, and `check_code` (what
+/// `kernel build` asks before a deploy) gives the same answer without a transaction.
 fn refused(code: Vec<u8>, error: Error<Test>) {
+	let error = DispatchError::from(error);
+	let checked = Kernel::check_code(&code).map_err(DispatchError::from);
+	assert_eq!(checked, Err(error), "check_code agrees with deploy");
 	assert_fails!(deploy_as(&ALICE, &code, "bad", Vec::new()), error);
 	assert_eq!(NextModuleId::<Test>::get(), 0, "no module id was taken");
 }
@@ -34,6 +40,7 @@ fn a_minimal_module_deploys_with_its_code_in_its_child_trie() {
 		expected.insert(Entry::Init);
 		expected.insert(Entry::Call);
 		assert_eq!(info.exports, expected);
+		assert_eq!(Kernel::check_code(&code).map_err(DispatchError::from), Ok(expected));
 		assert_eq!(ModuleStorage::new(module).code(), Some(code));
 		// The code is out of reach of the module's own key space.
 		assert_eq!(ModuleStorage::new(module).next_key(&[]), None);
@@ -55,6 +62,9 @@ fn oversized_code_is_refused() {
 	new_test_ext().execute_with(|| {
 		let oversized = vec![0u8; MaxCodeLen::get() as usize + 1];
 		assert_eq!(wasm::validate::<Test>(&oversized), Err(wasm::CodeError::TooLarge));
+		// `check_code` (`kernel-node check-module`, which reads a file of any size) says why.
+		let checked = Kernel::check_code(&oversized).map_err(DispatchError::from);
+		assert_eq!(checked, Err(Error::<Test>::CodeTooLarge.into()));
 		// The transaction itself cannot even carry it.
 		assert!(crate::CodeOf::<Test>::try_from(oversized).is_err());
 	});

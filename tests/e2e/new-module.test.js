@@ -1,0 +1,80 @@
+// A module outside this repository, as `docs/writing-a-module.md` walks a newcomer through it:
+// `kernel new` scaffolds a crate in a temporary directory, `kernel build` builds, shrinks and
+// checks it against the kernel's rules, `kernel deploy` puts it on a dev chain, and `kernel
+// call` drives it; the output and the module's event decode as the scaffold's types say.
+
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as k from 'kernel-cli';
+import { root, withDevNode } from './lib/nodes.js';
+
+const cliPath = path.join(root, 'modules', 'cli', 'bin', 'kernel.js');
+let node;
+let api;
+withDevNode((a, n) => {
+  api = a;
+  node = n;
+});
+
+/** The CLI's JSON answer to `args`; a failure's error message carries the CLI's stderr. */
+function kernel(...args) {
+  const stdout = execFileSync('node', [cliPath, '--json', '--url', node.url, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 900_000,
+  });
+  return JSON.parse(stdout);
+}
+
+test('a module scaffolded outside the repository builds, deploys and answers', async () => {
+  const parent = mkdtempSync(path.join(os.tmpdir(), 'kernel-new-'));
+  try {
+    const { crate } = kernel('new', 'counter', '--dir', parent);
+    assert.equal(crate, path.join(parent, 'counter'));
+    assert.ok(!crate.startsWith(root), 'the crate lives outside the repository');
+    assert.match(readFileSync(path.join(crate, 'Cargo.toml'), 'utf8'), /^name = "counter"$/m);
+    assert.throws(() => kernel('new', 'counter', '--dir', parent), /exists already/);
+    assert.throws(() => kernel('new', 'Not A Name', '--dir', parent), /crate name/);
+
+    const { wasm } = kernel('build', crate);
+    assert.ok(existsSync(wasm), wasm);
+    const built = path.join(crate, 'target', 'wasm32-unknown-unknown', 'release', 'counter.wasm');
+    assert.ok(statSync(wasm).size < statSync(built).size, 'wasm-opt shrank the module');
+
+    const deployed = kernel('deploy', wasm, '--name', 'counter');
+    assert.equal(typeof deployed.module, 'number');
+
+    const first = kernel('call', 'counter', 'increment', '--type', 'u64', '--json', '5');
+    assert.equal(k.decode(api, 'u64', first.output).toNumber(), 5);
+    const second = kernel('call', 'counter', 'increment', '--type', 'u64', '--json', '2');
+    assert.equal(k.decode(api, 'u64', second.output).toNumber(), 7);
+    const events = await (await api.at(second.block)).query.system.events();
+    const emitted = events
+      .map(({ event }) => event)
+      .filter((event) => api.events.kernel.ModuleEvent.is(event) && event.data.module.toNumber() === deployed.module)
+      .map((event) => k.decode(api, '(u8, u64, u64)', event.data.data).map((n) => n.toNumber()));
+    // `Event::Incremented { by: 2, count: 7 }`: variant 0, then two u64s.
+    assert.deepEqual(emitted, [[0, 2, 7]]);
+
+    const now = await k.query(api, k.signer('//Bob').address, { module: 'counter', fn: 'get', type: 'u64' });
+    assert.equal(now.toNumber(), 7);
+    assert.throws(() => kernel('call', 'counter', 'decrement'), /unknown function/);
+
+    // Code the kernel would refuse fails the build, with the kernel's error, before a deploy.
+    const source = path.join(crate, 'src', 'lib.rs');
+    const counting = readFileSync(source, 'utf8');
+    const withFloats = counting.replace(
+      'let by: u64 = call.args()?;',
+      'let by = (call.args::<u64>()? as f64 * 1.5) as u64;',
+    );
+    assert.notEqual(withFloats, counting, 'the scaffold reads its argument as the test expects');
+    writeFileSync(source, withFloats);
+    assert.throws(() => kernel('build', crate), /the kernel refuses this code: FloatsNotAllowed: The code uses floating point/);
+  } finally {
+    rmSync(parent, { recursive: true, force: true });
+  }
+});

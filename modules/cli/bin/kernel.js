@@ -127,7 +127,7 @@ program
 
 program
   .command('build')
-  .description('build a module crate to Wasm, shrink it with wasm-opt, and print the .wasm path')
+  .description("build a module crate to Wasm, shrink it with wasm-opt, check it against the kernel's rules, and print the .wasm path")
   .argument('<crate-dir>', 'the module crate')
   .action((crateDir) => print({ wasm: k.buildModule(crateDir) }));
 

@@ -574,7 +574,8 @@ export async function dryRun(api, origin, dryRunCall, weightLimit = null) {
 /**
  * Builds a module crate (of the `modules/` workspace, or one `kernel new` made anywhere) to
  * Wasm, shrinks it with binaryen's `wasm-opt` when it is installed (`WASM_OPT` names another
- * binary), and returns the path of the `.wasm` to deploy: `<target>/kernel/<crate>.wasm`.
+ * binary), checks it against the kernel's rules (`checkModule`), and returns the path of the
+ * `.wasm` to deploy: `<target>/kernel/<crate>.wasm`.
  */
 export function buildModule(crateDir, { release = true } = {}) {
   const manifest = path.resolve(crateDir, 'Cargo.toml');

@@ -1,7 +1,8 @@
 // A module outside this repository, as `docs/writing-a-module.md` walks a newcomer through it:
-// `kernel new` scaffolds a crate in a temporary directory, `kernel build` builds, shrinks and
-// checks it against the kernel's rules, `kernel deploy` puts it on a dev chain, and `kernel
-// call` drives it; the output and the module's event decode as the scaffold's types say.
+// `kernel new` scaffolds a crate in a temporary directory, `kernel test` runs its unit tests
+// natively, `kernel build` builds, shrinks and checks it against the kernel's rules, `kernel
+// deploy` puts it on a dev chain, and `kernel call` drives it; the output and the module's event
+// decode as the scaffold's types say.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,6 +41,16 @@ test('a module scaffolded outside the repository builds, deploys and answers', a
     assert.throws(() => kernel('new', 'counter', '--dir', parent), /exists already/);
     assert.throws(() => kernel('new', 'Not A Name', '--dir', parent), /crate name/);
 
+    // Its unit tests run natively, and fail when the logic they check is broken.
+    assert.equal(kernel('test', crate).passed, true);
+    const source = path.join(crate, 'src', 'lib.rs');
+    const counting = readFileSync(source, 'utf8');
+    const saturating = counting.replace('count.checked_add(by)', 'count.checked_add(by).or(Some(u64::MAX))');
+    assert.notEqual(saturating, counting, 'the scaffold adds as the test expects');
+    writeFileSync(source, saturating);
+    assert.throws(() => kernel('test', crate), /the tests of .* failed/);
+    writeFileSync(source, counting);
+
     const { wasm } = kernel('build', crate);
     assert.ok(existsSync(wasm), wasm);
     const built = path.join(crate, 'target', 'wasm32-unknown-unknown', 'release', 'counter.wasm');
@@ -65,8 +76,6 @@ test('a module scaffolded outside the repository builds, deploys and answers', a
     assert.throws(() => kernel('call', 'counter', 'decrement'), /unknown function/);
 
     // Code the kernel would refuse fails the build, with the kernel's error, before a deploy.
-    const source = path.join(crate, 'src', 'lib.rs');
-    const counting = readFileSync(source, 'utf8');
     const withFloats = counting.replace(
       'let by: u64 = call.args()?;',
       'let by = (call.args::<u64>()? as f64 * 1.5) as u64;',

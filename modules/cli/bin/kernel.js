@@ -126,6 +126,12 @@ program
   .action((name, opts) => print({ crate: k.newModule(name, opts.dir) }));
 
 program
+  .command('test')
+  .description("run a module crate's unit tests natively (cargo test for the host, not Wasm)")
+  .argument('<crate-dir>', 'the module crate')
+  .action((crateDir) => print(k.testModule(crateDir)));
+
+program
   .command('build')
   .description("build a module crate to Wasm, shrink it with wasm-opt, check it against the kernel's rules, and print the .wasm path")
   .argument('<crate-dir>', 'the module crate')

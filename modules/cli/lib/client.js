@@ -613,6 +613,29 @@ export function buildModule(crateDir, { release = true } = {}) {
 }
 
 /**
+ * Runs a module crate's unit tests natively: `cargo test` for the host instead of the Wasm
+ * target its `.cargo/config.toml` names. Cargo's output goes to stderr; throws when a test
+ * fails. Tests reach the module's logic, not the kernel: host functions (storage, calls,
+ * capabilities) exist only in a kernel sandbox.
+ */
+export function testModule(crateDir) {
+  const manifest = path.resolve(crateDir, 'Cargo.toml');
+  const host = /^host: (.+)$/m.exec(execFileSync('rustc', ['-vV'], { encoding: 'utf8' }))?.[1];
+  if (!host) throw new Error('rustc -vV names no host target');
+  progress(`testing ${path.dirname(manifest)} on ${host}…`);
+  try {
+    execFileSync('cargo', ['test', '--target', host, '--manifest-path', manifest], {
+      stdio: ['ignore', 2, 2],
+      cwd: path.dirname(manifest),
+    });
+  } catch (error) {
+    if (error.code === 'ENOENT') throw new Error('cargo not found: install Rust (rustup.rs)');
+    throw new Error(`the tests of ${path.dirname(manifest)} failed (cargo's output is above)`);
+  }
+  return { passed: true, target: host };
+}
+
+/**
  * The node binary whose kernel rules `kernel build` checks modules with: `$KERNEL_NODE`, else
  * the newer of this checkout's release and debug builds, else `kernel-node` on the `PATH`.
  */

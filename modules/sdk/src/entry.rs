@@ -272,6 +272,9 @@ pub fn revert(data: &[u8]) -> ! {
 }
 
 /// Ends the frame as panicked with `message`: as [`revert`], but the kernel reports a trap.
+/// Only the Wasm panic handler (`rt`) calls it, so a native build (a module's `kernel test`)
+/// leaves it unused.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub(crate) fn panic(message: &[u8]) -> ! {
 	let flags = RETURN_FLAG_REVERT | RETURN_FLAG_PANIC;
 	// SAFETY: the pointer and length describe `message`; the host does not return.

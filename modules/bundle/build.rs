@@ -100,15 +100,13 @@ fn wasm_opt_flags(modules_dir: &Path) -> Vec<String> {
 fn optimize(from: &Path, to: &Path, flags: &[String]) {
 	let wasm_opt = env::var("WASM_OPT").unwrap_or_else(|_| "wasm-opt".into());
 	println!("cargo:rerun-if-env-changed=WASM_OPT");
-	let status =
-		Command::new(&wasm_opt).args(flags).arg(from).arg("-o").arg(to).status().unwrap_or_else(
-			|e| {
-				panic!(
-				"cannot run `{wasm_opt}` ({e}): the process modules are optimised with binaryen's \
-				 wasm-opt (`apt-get install binaryen`, which `.ci/setup` does, or set WASM_OPT)"
-			)
-			},
-		);
+	let status = Command::new(&wasm_opt).args(flags).arg(from).arg("-o").arg(to).status();
+	let status = status.unwrap_or_else(|e| {
+		panic!(
+			"cannot run `{wasm_opt}` ({e}): the process modules are optimised with binaryen's \
+			 wasm-opt (`apt-get install binaryen`, which `.ci/setup` does, or set WASM_OPT)"
+		)
+	});
 	if !status.success() {
 		panic!("`{wasm_opt}` failed on {}", from.display());
 	}

@@ -3,10 +3,10 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import * as k from 'kernel-cli';
-import { withDevNode, moduleWasm, root } from './lib/nodes.js';
+import { kernelCli, kernelCliPath, withDevNode, moduleWasm, root } from './lib/nodes.js';
 
 const alice = k.signer('//Alice');
 const bob = k.signer('//Bob');
@@ -130,7 +130,6 @@ test('a dry run shows the storage deposit, and the signer pays it onto the modul
 });
 
 test('a module runs each block only while its account pays the tick fee, and fund-ticks pays it', async () => {
-  const cli = path.join(root, 'modules', 'cli', 'bin', 'kernel.js');
   const fee = api.consts.kernel.tickFee.toBigInt();
   const ed = api.consts.balances.existentialDeposit.toBigInt();
   assert.ok(fee > 0n, 'the runtime charges for the per-block round');
@@ -138,7 +137,7 @@ test('a module runs each block only while its account pays the tick fee, and fun
   const ticking = async () => (await api.query.kernel.tickers()).map((id) => id.toNumber()).includes(module);
   assert.equal(await ticking(), false, 'nobody paid for its runs yet');
 
-  execFileSync('node', [cli, '--json', '--url', node.url, 'fund-ticks', 'ticker', String(2n * fee + 1n)], { encoding: 'utf8' });
+  kernelCli(node.url, 'fund-ticks', 'ticker', String(2n * fee + 1n));
   assert.equal(await ticking(), true, 'funded, it joins the round');
 
   // Two runs burn two fees; the third cannot be paid and the module leaves the round.
@@ -216,8 +215,7 @@ test('the owner revokes an allowance it gave Bob: the dry run shows it, then Bob
 });
 
 test('the command-line client lists modules and capabilities', async () => {
-  const cli = path.join(root, 'modules', 'cli', 'bin', 'kernel.js');
-  const run = (...args) => JSON.parse(execFileSync('node', [cli, '--json', '--url', node.url, ...args], { encoding: 'utf8' }));
+  const run = (...args) => kernelCli(node.url, ...args);
   const modules = run('modules');
   assert.ok(modules.some((m) => m.name === 'balance'));
   const shown = run('module', 'balance');
@@ -229,8 +227,7 @@ test('the command-line client lists modules and capabilities', async () => {
 });
 
 test('the command-line client shows one capability and a module state, dry-runs a deploy, and removes code', async () => {
-  const cli = path.join(root, 'modules', 'cli', 'bin', 'kernel.js');
-  const run = (...args) => JSON.parse(execFileSync('node', [cli, '--json', '--url', node.url, ...args], { encoding: 'utf8' }));
+  const run = (...args) => kernelCli(node.url, ...args);
 
   const [held] = run('caps', 'module:keeper');
   const shown = run('cap', String(held.id));
@@ -264,7 +261,7 @@ test('the command-line client shows one capability and a module state, dry-runs 
 });
 
 test('the command-line client prints for people unless told --json, with progress on stderr', async () => {
-  const cli = path.join(root, 'modules', 'cli', 'bin', 'kernel.js');
+  const cli = kernelCliPath;
   const human = spawnSync('node', [cli, '--url', node.url, 'module', 'balance'], { encoding: 'utf8' });
   assert.equal(human.status, 0, human.stderr);
   assert.match(human.stdout, /^id: 1$/m);
@@ -294,7 +291,7 @@ test('the command-line client prints for people unless told --json, with progres
 });
 
 test('a panicking module is named with its message before submitting, and its trap kind on chain', async () => {
-  const cli = path.join(root, 'modules', 'cli', 'bin', 'kernel.js');
+  const cli = kernelCliPath;
   const { module } = await k.deploy(api, alice, { code: moduleWasm('tester'), name: 'panicker' });
   const refused = spawnSync('node', [cli, '--url', node.url, 'call', 'panicker', 'panic'], { encoding: 'utf8' });
   assert.equal(refused.status, 1);

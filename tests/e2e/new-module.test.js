@@ -6,14 +6,12 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as k from 'kernel-cli';
-import { root, withDevNode } from './lib/nodes.js';
+import { kernelCli, root, withDevNode } from './lib/nodes.js';
 
-const cliPath = path.join(root, 'modules', 'cli', 'bin', 'kernel.js');
 let node;
 let api;
 withDevNode((a, n) => {
@@ -21,15 +19,7 @@ withDevNode((a, n) => {
   node = n;
 });
 
-/** The CLI's JSON answer to `args`; a failure's error message carries the CLI's stderr. */
-function kernel(...args) {
-  const stdout = execFileSync('node', [cliPath, '--json', '--url', node.url, ...args], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 900_000,
-  });
-  return JSON.parse(stdout);
-}
+const kernel = (...args) => kernelCli(node.url, ...args);
 
 test('a module scaffolded outside the repository builds, deploys and answers', async () => {
   const parent = mkdtempSync(path.join(os.tmpdir(), 'kernel-new-'));

@@ -693,7 +693,7 @@ pub mod pallet {
 			.saturating_add(T::DbWeight::get().reads_writes(1, 1)))]
 		pub fn upload_code(origin: OriginFor<T>, code: CodeOf<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			wasm::validate::<T>(&code).map_err(Error::<T>::from)?;
+			Self::check_code(&code)?;
 			lifecycle::stage_code::<T>(who, code)
 		}
 

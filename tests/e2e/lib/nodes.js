@@ -1,6 +1,6 @@
 // Starts and stops real kernel-node processes on loopback for the tests.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -14,6 +14,22 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const root = path.resolve(here, '..', '..', '..');
 /** The node binary: $KERNEL_NODE or the debug build. */
 export const nodeBinary = process.env.KERNEL_NODE ?? path.join(root, 'target', 'debug', 'kernel-node');
+
+/** The command-line client, `kernel`. */
+export const kernelCliPath = path.join(root, 'modules', 'cli', 'bin', 'kernel.js');
+
+/**
+ * The `kernel` CLI's JSON answer to `args`, against the node at `url`. A failure throws, its
+ * message carrying the CLI's stderr. Waits up to 15 minutes: `kernel build` compiles.
+ */
+export function kernelCli(url, ...args) {
+  const stdout = execFileSync('node', [kernelCliPath, '--json', '--url', url, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 900_000,
+  });
+  return JSON.parse(stdout);
+}
 
 /** The Wasm of a standard or test module, as built by `modules/bundle`. */
 export function moduleWasm(name) {

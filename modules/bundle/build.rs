@@ -1,24 +1,32 @@
 //! Compiles the process modules (the `modules/` workspace) to `wasm32-unknown-unknown`, shrinks
-//! them with `wasm-opt -Oz` and puts the Wasm in `OUT_DIR`, for `src/lib.rs` to embed.
+//! them with `wasm-opt -Oz`, writes the standard modules' metadata next to them (recording its
+//! hash in the code) and puts the Wasm in `OUT_DIR`, for `src/lib.rs` to embed. A copy of each
+//! `.wasm` and `.json` goes to `<workspace>/target/modules/dist`, for clients and deploys.
 //!
 //! Runs a nested `cargo build` with a clean environment (the outer build's flags, target and
 //! target dir are for the host or for the runtime's Wasm, not for modules) into
 //! `<workspace>/target/modules`, shared by every build of this crate so it compiles once.
 
+use kernel_metadata::Metadata;
+use module_interfaces as interfaces;
 use std::{
 	env, fs,
 	path::{Path, PathBuf},
 	process::Command,
 };
 
-/// The module crates and the file name their Wasm gets.
-const MODULES: &[(&str, &str)] = &[
-	("module_balance", "balance.wasm"),
-	("module_balance_v2", "balance_v2.wasm"),
-	("module_democracy", "democracy.wasm"),
-	("module_staking", "staking.wasm"),
-	("module_secret_sharing", "secret_sharing.wasm"),
-	("module_tester", "tester.wasm"),
+/// A module's metadata, from its interface in `module-interfaces`.
+type Describe = fn() -> Result<Metadata, kernel_metadata::Error>;
+
+/// The module crates, the file name their Wasm gets and their metadata (the test module has
+/// none: it is no interface anyone should build on).
+const MODULES: &[(&str, &str, Option<Describe>)] = &[
+	("module_balance", "balance.wasm", Some(interfaces::balance::metadata)),
+	("module_balance_v2", "balance_v2.wasm", Some(interfaces::balance::metadata)),
+	("module_democracy", "democracy.wasm", Some(interfaces::democracy::metadata)),
+	("module_staking", "staking.wasm", Some(interfaces::staking::metadata)),
+	("module_secret_sharing", "secret_sharing.wasm", Some(interfaces::secret_sharing::metadata)),
+	("module_tester", "tester.wasm", None),
 ];
 
 /// Environment variables of the outer build that must not leak into the modules' build.
@@ -73,12 +81,29 @@ fn main() {
 
 	let flags = wasm_opt_flags(&modules_dir);
 	let built = target_dir.join("wasm32-unknown-unknown").join("release");
-	for (crate_name, file) in MODULES {
+	let dist = target_dir.join("dist");
+	fs::create_dir_all(&dist).unwrap_or_else(|e| panic!("cannot create {}: {e}", dist.display()));
+	for (crate_name, file, describe) in MODULES {
 		let from = built.join(format!("{crate_name}.wasm"));
 		if !from.exists() {
 			panic!("missing {}", from.display());
 		}
-		optimize(&from, &out_dir.join(file), &flags);
+		let wasm = out_dir.join(file);
+		optimize(&from, &wasm, &flags);
+		let mut outputs = vec![wasm.clone()];
+		if let Some(describe) = describe {
+			let metadata = describe().unwrap_or_else(|e| panic!("{file}: bad metadata: {e}"));
+			let json = metadata
+				.write_beside(&wasm)
+				.unwrap_or_else(|e| panic!("cannot write the metadata of {file}: {e}"));
+			outputs.push(json);
+		}
+		for output in outputs {
+			let name = output.file_name().expect("a file");
+			fs::copy(&output, dist.join(name)).unwrap_or_else(|e| {
+				panic!("cannot copy {} to {}: {e}", output.display(), dist.display())
+			});
+		}
 	}
 }
 

@@ -8,6 +8,7 @@
 //!   table.
 //! * [`envelope`] holds the SCALE-encoded inputs and outputs that cross the sandbox boundary.
 //! * [`abi`] is the host ABI: import and export names, return codes and flags.
+//! * [`metadata`] says where a module's code records the hash of its metadata document.
 //! * [`system`] describes the capabilities the kernel itself mints (`system::upgradable`,
 //!   `system::destroy`).
 //!
@@ -21,6 +22,7 @@ extern crate alloc;
 
 pub mod abi;
 pub mod envelope;
+pub mod metadata;
 pub mod offchain;
 pub mod system;
 

@@ -4,7 +4,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as k from 'kernel-cli';
-import { withDevNode, moduleWasm } from './lib/nodes.js';
+import { withDevNode, moduleWasm, standardAbi } from './lib/nodes.js';
+
+const balance = standardAbi('balance');
 
 const alice = k.signer('//Alice');
 const bob = k.signer('//Bob');
@@ -35,13 +37,13 @@ test('a malformed extrinsic is rejected by the RPC', async () => {
 });
 
 test("invoking someone else's capability fails with NotHolder and leaves it in place", async () => {
-  const request = k.encode(api, 'BalanceCap', { Slashable: { account: alice.address, amount: 10 } });
+  const request = balance.encodeRequest({ Slashable: { account: alice.address, amount: 10 } });
   const granted = await k.call(api, alice, { module: 'balance', fn: 'total_issuance', requests: [{ module: 'balance', data: request }] });
   const minted = granted.events.find((e) => api.events.kernel.CapabilityMinted.is(e));
   const cap = minted.data.id.toBigInt();
 
   await assert.rejects(
-    k.invoke(api, bob, { cap, fn: 'slash', params: k.encode(api, 'BalanceSlashArgs', { amount: 10, beneficiary: { Account: bob.address } }) }),
+    k.invoke(api, bob, { cap, fn: 'slash', params: balance.encodeArgs('slash', { amount: 10, beneficiary: { Account: bob.address } }, 'Slashable') }),
     (error) => error instanceof k.DispatchFailed && error.section === 'kernel' && error.errorName === 'NotHolder',
   );
   const held = await api.call.kernelApi.capability(cap);

@@ -12,24 +12,22 @@ const alice = k.signer('//Alice');
 const bob = k.signer('//Bob');
 let node;
 let api;
-withDevNode((connected, started) => {
+/** `balance`, driven through its metadata. */
+let balance;
+withDevNode(async (connected, started) => {
   api = connected;
   node = started;
+  balance = await k.ModuleClient.at(api, 'balance');
 });
 
 /** `balance.account(holder)` through a dry run (no transaction needed). */
 async function balanceOf(who) {
-  const report = await k.dryRun(api, alice.address, {
-    Call: {
-      module: await k.moduleId(api, 'balance'),
-      function: k.text('account'),
-      params: k.encode(api, 'ModuleHolder', { Account: who }),
-      caps: [],
-      requests: [],
-    },
-  });
-  assert.ok(report.ok, JSON.stringify(report.error));
-  return k.decode(api, 'BalanceAccount', report.output).toJSON();
+  return (await balance.query(alice.address, 'account', { Account: who })).toJSON();
+}
+
+/** `balance.transfer`'s parameters. */
+function send(to, amount) {
+  return balance.abi.encodeArgs('transfer', [{ Account: to }, amount]);
 }
 
 function heldBy(holder) {
@@ -70,7 +68,7 @@ test('transfer with balance through kernel.call', async () => {
   const result = await k.call(api, alice, {
     module: 'balance',
     fn: 'transfer',
-    params: k.encode(api, '(ModuleHolder,u128)', [{ Account: bob.address }, 1_234]),
+    params: send(bob.address, 1_234),
   });
   assert.ok(result.events.some((e) => api.events.kernel.ModuleEvent.is(e)), 'balance emitted its event');
   assert.equal((await balanceOf(bob.address)).free, before.free + 1_234);
@@ -81,12 +79,11 @@ test('deploy a module, request a slashable capability and pass it in the same ca
   const keeper = deployed.module;
   assert.ok((await k.modules(api)).some((m) => m.id === keeper && m.name === 'keeper'));
 
-  const request = k.encode(api, 'BalanceCap', { Slashable: { account: alice.address, amount: 100 } });
   const result = await k.call(api, alice, {
     module: keeper,
     fn: 'keep',
     caps: [{ Request: 0 }],
-    requests: [{ module: 'balance', data: request }],
+    requests: [balance.request({ Slashable: { account: alice.address, amount: 100 } })],
   });
   const minted = result.events.find((e) => api.events.kernel.CapabilityMinted.is(e));
   const id = minted.data.id.toBigInt();
@@ -99,19 +96,18 @@ test('deploy a module, request a slashable capability and pass it in the same ca
   const listed = keeperCaps.find((c) => c.id === id);
   assert.ok(listed, 'the runtime API lists the capability under its new holder');
   assert.deepEqual(listed.creator, { module: await k.moduleId(api, 'balance') });
-  assert.deepEqual(k.decode(api, 'BalanceCap', listed.data).toJSON(), { slashable: { account: alice.address, amount: 100 } });
+  assert.deepEqual(balance.abi.decodeCapability(listed.data).toJSON(), { slashable: { account: alice.address, amount: 100 } });
 });
 
 test('a dry run shows the storage deposit, and the signer pays it onto the module, not the deployer', async () => {
-  const balance = await k.moduleInfo(api, 'balance');
-  assert.notEqual(balance.deployer, bob.address, 'Bob is a stranger to the module');
-  const send = (to, amount) => k.encode(api, '(ModuleHolder,u128)', [{ Account: to }, amount]);
+  const info = await k.moduleInfo(api, 'balance');
+  assert.notEqual(info.deployer, bob.address, 'Bob is a stranger to the module');
   await k.call(api, alice, { module: 'balance', fn: 'transfer', params: send(bob.address, 10) });
 
   // Bob's transfer to an account the module has never seen adds an entry to its state.
   const fresh = k.signer('//deposit-receiver').address;
   const preview = await k.dryRun(api, bob.address, {
-    Call: { module: balance.id, function: k.text('transfer'), params: send(fresh, 1), caps: [], requests: [] },
+    Call: { module: info.id, function: k.text('transfer'), params: send(fresh, 1), caps: [], requests: [] },
   });
   assert.ok(preview.ok, JSON.stringify(preview.error));
   const charge = preview.storageDeposit.charge;
@@ -119,13 +115,13 @@ test('a dry run shows the storage deposit, and the signer pays it onto the modul
 
   const reserved = async (who) => (await api.query.system.account(who)).data.reserved.toBigInt();
   const free = async (who) => (await api.query.system.account(who)).data.free.toBigInt();
-  const [moduleBefore, deployerBefore, bobBefore] = [await reserved(balance.account), await reserved(balance.deployer), await free(bob.address)];
+  const [moduleBefore, deployerBefore, bobBefore] = [await reserved(info.account), await reserved(info.deployer), await free(bob.address)];
   const result = await k.call(api, bob, { module: 'balance', fn: 'transfer', params: send(fresh, 1) });
   const paid = result.events.find((e) => api.events.transactionPayment.TransactionFeePaid.is(e));
   const fee = paid.data.actualFee.toBigInt();
 
-  assert.equal(await reserved(balance.account), moduleBefore + charge, 'held on the module account');
-  assert.equal(await reserved(balance.deployer), deployerBefore, 'the deployer holds nothing more');
+  assert.equal(await reserved(info.account), moduleBefore + charge, 'held on the module account');
+  assert.equal(await reserved(info.deployer), deployerBefore, 'the deployer holds nothing more');
   assert.equal(await free(bob.address), bobBefore - charge - fee, 'Bob paid the deposit and his fee');
 });
 
@@ -150,28 +146,28 @@ test('a module runs each block only while its account pays the tick fee, and fun
 
 test('invoke a capability: split returns two, dropping unlocks', async () => {
   const before = await balanceOf(alice.address);
-  const request = k.encode(api, 'BalanceCap', { Slashable: { account: alice.address, amount: 50 } });
-  await k.call(api, alice, { module: 'balance', fn: 'total_issuance', requests: [{ module: 'balance', data: request }] });
+  const request = balance.request({ Slashable: { account: alice.address, amount: 50 } });
+  await k.call(api, alice, { module: 'balance', fn: 'total_issuance', requests: [request] });
   const balanceId = await k.moduleId(api, 'balance');
   const [held] = (await heldBy({ Account: alice.address })).filter((c) => c.creator.module === balanceId);
   assert.ok(held, 'the unused requested capability stays with Alice');
 
   // Preview, then do it.
   const preview = await k.dryRun(api, alice.address, {
-    Invoke: { cap: held.id, function: k.text('split'), params: k.encode(api, 'u128', 20), caps: [], requests: [] },
+    Invoke: { cap: held.id, function: k.text('split'), params: balance.abi.encodeArgs('split', 20, 'Slashable'), caps: [], requests: [] },
   });
   assert.ok(preview.ok, JSON.stringify(preview, (_, v) => (typeof v === "bigint" ? v.toString() : v)));
   assert.equal(preview.capabilityFlow.invoked.length, 1);
   assert.equal(preview.capabilityFlow.minted.length, 2);
 
-  const result = await k.invoke(api, alice, { cap: held.id, fn: 'split', params: k.encode(api, 'u128', 20) });
+  const result = await balance.invoke(alice, held.id, 'split', 20);
   assert.equal(result.caps.length, 2);
   assert.ok(result.events.some((e) => api.events.kernel.CapabilityInvoked.is(e) && e.data.id.toBigInt() === held.id));
   const mine = await heldBy({ Account: alice.address });
   assert.ok(!mine.some((c) => c.id === held.id), 'the invoked capability is gone');
   const amounts = mine
     .filter((c) => result.caps.includes(c.id))
-    .map((c) => k.decode(api, 'BalanceCap', c.data).asSlashable.amount.toNumber())
+    .map((c) => balance.abi.decodeCapability(c.data).asSlashable.amount.toNumber())
     .sort((a, b) => a - b);
   assert.deepEqual(amounts, [20, 30]);
 
@@ -182,13 +178,13 @@ test('invoke a capability: split returns two, dropping unlocks', async () => {
 test('the owner revokes an allowance it gave Bob: the dry run shows it, then Bob finds it gone', async () => {
   const before = await balanceOf(alice.address);
   const balanceId = await k.moduleId(api, 'balance');
-  const request = k.encode(api, 'BalanceCap', { Transferable: { account: alice.address, amount: 40 } });
-  const granted = await k.call(api, alice, { module: 'balance', fn: 'total_issuance', requests: [{ module: 'balance', data: request }] });
+  const request = balance.request({ Transferable: { account: alice.address, amount: 40 } });
+  const granted = await k.call(api, alice, { module: 'balance', fn: 'total_issuance', requests: [request] });
   const allowance = granted.events.find((e) => api.events.kernel.CapabilityMinted.is(e)).data.id.toBigInt();
   await k.giveCapability(api, alice, { cap: allowance, to: { Account: bob.address } });
   assert.ok((await heldBy({ Account: bob.address })).some((c) => c.id === allowance), 'Bob holds it');
 
-  const revoke = { module: balanceId, function: k.text('revoke'), params: k.encode(api, 'u64', allowance), caps: [], requests: [] };
+  const revoke = { module: balanceId, function: k.text('revoke'), params: balance.abi.encodeArgs('revoke', allowance), caps: [], requests: [] };
   const preview = await k.dryRun(api, alice.address, { Call: revoke });
   assert.ok(preview.ok, JSON.stringify(preview.error));
   const number = (human) => BigInt(String(human).replaceAll(',', ''));
@@ -200,7 +196,8 @@ test('the owner revokes an allowance it gave Bob: the dry run shows it, then Bob
   assert.ok((await heldBy({ Account: bob.address })).some((c) => c.id === allowance), 'a dry run changes nothing');
 
   const bobBefore = await balanceOf(bob.address);
-  const result = await k.call(api, alice, { module: 'balance', fn: 'revoke', params: k.encode(api, 'u64', allowance) });
+  const result = await balance.call(alice, 'revoke', allowance);
+  assert.deepEqual(result.value.toJSON(), [1, 40], 'one capability revoked, 40 unlocked');
   const revoked = result.events.find((e) => api.events.kernel.CapabilitiesRevoked.is(e));
   assert.ok(revoked, 'CapabilitiesRevoked is emitted');
   assert.deepEqual(revoked.data.ids.map((id) => id.toBigInt()), [allowance]);
@@ -209,7 +206,7 @@ test('the owner revokes an allowance it gave Bob: the dry run shows it, then Bob
   assert.deepEqual(await balanceOf(alice.address), before, 'the allowance is unlocked');
 
   // Bob's attempt to spend it fails before anything is submitted.
-  const spend = k.encode(api, '(ModuleHolder,u128)', [{ Account: bob.address }, 1]);
+  const spend = send(bob.address, 1);
   await assert.rejects(k.invoke(api, bob, { cap: allowance, fn: 'transfer', params: spend }), /CapabilityNotFound/);
   assert.deepEqual(await balanceOf(bob.address), bobBefore);
 });
@@ -240,7 +237,7 @@ test('the command-line client shows one capability and a module state, dry-runs 
   assert.ok(state.every((entry) => entry.key.startsWith('0x') && entry.value.startsWith('0x')));
   assert.ok(!state.some((entry) => entry.key === '0x636f6465'), 'the code is not listed as state');
 
-  const wasm = path.join(root, 'target', 'modules', 'wasm32-unknown-unknown', 'release', 'module_tester.wasm');
+  const wasm = path.join(root, 'target', 'modules', 'dist', 'tester.wasm');
   const modulesBefore = run('modules').length;
   const dry = run('dry-run', 'deploy', wasm, 'dry-tester');
   assert.equal(dry.ok, true, JSON.stringify(dry.error));
@@ -267,7 +264,7 @@ test('the command-line client prints for people unless told --json, with progres
   assert.match(human.stdout, /^id: 1$/m);
   assert.match(human.stdout, /^name: balance$/m);
 
-  const params = k.encode(api, '(ModuleHolder,u128)', [{ Account: bob.address }, 1]);
+  const params = send(bob.address, 1);
   const sent = spawnSync('node', [cli, '--json', '--url', node.url, 'call', 'balance', 'transfer', '--params', params], {
     encoding: 'utf8',
   });
@@ -278,7 +275,7 @@ test('the command-line client prints for people unless told --json, with progres
 
   // A call that would fail is not submitted: the reason comes from the dry run.
   const nonce = (await api.rpc.system.accountNextIndex(alice.address)).toNumber();
-  const overspend = k.encode(api, '(ModuleHolder,u128)', [{ Account: bob.address }, 10n ** 30n]);
+  const overspend = send(bob.address, 10n ** 30n);
   const refused = spawnSync('node', [cli, '--url', node.url, 'call', 'balance', 'transfer', '--params', overspend], { encoding: 'utf8' });
   assert.equal(refused.status, 1);
   assert.match(refused.stderr, /error: the dry run failed, nothing was submitted: kernel\.ModuleReverted: .+/);

@@ -1,6 +1,6 @@
 // Upgrading `balance` (the constitution) through a democracy vote on a dev node, with
-// @polkadot/api: votes weigh locked tokens, the new code runs and every balance is preserved
-// once the voters unlock.
+// @polkadot/api and the modules' metadata (calls by name, decoded outputs and events): votes
+// weigh locked tokens, the new code runs and every balance is preserved once the voters unlock.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,40 +13,42 @@ const voters = ['//Alice', '//Bob', '//Charlie', '//Dave', '//Eve', '//Ferdie'].
 const [alice, bob] = voters;
 const stash = k.signer('//Bob//stash');
 let api;
-withDevNode((connected) => {
+let balance;
+let democracy;
+withDevNode(async (connected) => {
   api = connected;
+  balance = await k.ModuleClient.at(api, 'balance');
+  democracy = await k.ModuleClient.at(api, 'democracy');
 });
-
-function query(fn, params, type, module = 'balance') {
-  return k.query(api, alice.address, { module, fn, params, type });
-}
 
 /** A request for a `balance::Locked` capability over `amount` of `who`'s tokens. */
 function lockRequest(who, amount) {
-  return { module: 'balance', data: k.encode(api, 'BalanceCap', { Locked: { account: who.address, amount } }) };
+  return balance.request({ Locked: { account: who.address, amount } });
 }
 
 async function proposal(id) {
-  const found = await query('proposal', k.encode(api, 'u32', id), 'Option<DemocracyProposal>', 'democracy');
-  return found.unwrap();
+  return (await democracy.query(alice.address, 'proposal', id)).unwrap();
+}
+
+function accountOf(who) {
+  return balance.query(alice.address, 'account', { Account: who.address });
 }
 
 test('a 90 % vote upgrades balance; balances and capabilities carry over', async () => {
   // State before: a transfer, and a slashable capability Bob holds.
-  await k.call(api, alice, {
-    module: 'balance',
-    fn: 'transfer',
-    params: k.encode(api, '(ModuleHolder,u128)', [{ Account: bob.address }, 777]),
-  });
+  const sent = await balance.call(alice, 'transfer', [{ Account: bob.address }, 777]);
+  assert.deepEqual(sent.moduleEvents.map((e) => e.event.toJSON()), [
+    { transferred: { from: { account: alice.address }, to: { account: bob.address }, amount: 777 } },
+  ]);
   // The capability belongs to Bob's stash, not a voter: the six voters hold exactly half of all
   // tokens, and every one of them is needed, locked, for the 50 % turnout.
-  const request = k.encode(api, 'BalanceCap', { Slashable: { account: stash.address, amount: 40 } });
-  const granted = await k.call(api, stash, { module: 'balance', fn: 'total_issuance', requests: [{ module: 'balance', data: request }] });
+  const granted = await balance.call(stash, 'total_issuance', undefined, {
+    requests: [balance.request({ Slashable: { account: stash.address, amount: 40 } })],
+  });
   const bobsCap = granted.events.find((e) => api.events.kernel.CapabilityMinted.is(e)).data.id.toBigInt();
-  const before = await Promise.all(
-    voters.map((v) => query('account', k.encode(api, 'ModuleHolder', { Account: v.address }), 'BalanceAccount')),
-  );
-  assert.equal((await query('revision', '0x', 'u32')).toNumber(), 1);
+  assert.deepEqual(granted.moduleEvents.map((e) => e.event.toJSON()), [{ locked: { account: stash.address, amount: 40 } }]);
+  const before = await Promise.all(voters.map(accountOf));
+  assert.equal((await balance.query(alice.address, 'revision')).toNumber(), 1);
 
   // Stage the new code and propose the upgrade of the constitution.
   const { hash } = await k.uploadCode(api, alice, moduleWasm('balance_v2'));
@@ -54,29 +56,23 @@ test('a 90 % vote upgrades balance; balances and capabilities carry over', async
   // Proposing takes the proposal bond, locked: Alice locks all her tokens, which also make
   // up her vote.
   const free = before.map((account) => account.free.toBigInt());
-  const proposed = await k.call(api, alice, {
-    module: 'democracy',
-    fn: 'propose',
-    params: k.encode(api, 'DemocracyProposeArgs', {
-      governed: BALANCE_UPGRADE,
-      action: { Invoke: { function: k.text('upgrade'), params: upgrade } },
-    }),
-    caps: [{ Request: 0 }],
-    requests: [lockRequest(alice, free[0])],
-  });
-  const id = k.decode(api, 'u32', proposed.output).toNumber();
+  const proposed = await democracy.call(
+    alice,
+    'propose',
+    { governed: BALANCE_UPGRADE, action: { Invoke: { function: k.text('upgrade'), params: upgrade } } },
+    { caps: [{ Request: 0 }], requests: [lockRequest(alice, free[0])] },
+  );
+  const id = proposed.value.toNumber();
+  assert.deepEqual(proposed.moduleEvents.map((e) => Object.keys(e.event.toJSON())[0]), ['locked', 'proposed']);
   assert.ok((await proposal(id)).status.isVoting);
 
   // Everyone votes aye with all their free tokens locked: 100 % of the votes, nearly all
   // tokens taking part.
   for (const [i, voter] of voters.entries()) {
     const lock = i === 0 ? {} : { caps: [{ Request: 0 }], requests: [lockRequest(voter, free[i])] };
-    await k.call(api, voter, {
-      module: 'democracy',
-      fn: 'vote',
-      params: k.encode(api, 'DemocracyVoteArgs', { proposal: id, aye: true }),
-      ...lock,
-    });
+    const voted = await democracy.call(voter, 'vote', { proposal: id, aye: true }, lock);
+    const [vote] = voted.moduleEvents.filter((e) => e.module === democracy.id).map((e) => e.event.toJSON());
+    assert.deepEqual(vote, { voted: { proposal: id, who: voter.address, aye: true, weight: Number(free[i]) } });
   }
   const tally = (await proposal(id)).ayes.toBigInt();
   assert.equal(tally, free.reduce((a, b) => a + b, 0n), 'the running tally counts every locked token');
@@ -87,17 +83,19 @@ test('a 90 % vote upgrades balance; balances and capabilities carry over', async
   const module = await k.moduleInfo(api, 'balance');
   assert.equal(module.version, 2);
   assert.equal(module.codeHash, hash);
-  assert.equal((await query('revision', '0x', 'u32')).toNumber(), 2, 'the new code answers');
+  assert.equal((await balance.query(alice.address, 'revision')).toNumber(), 2, 'the new code answers');
+  assert.equal(module.metadataHash, balance.abi.hash, 'revision 2 has the same interface');
   // The voters take their tokens back.
-  for (const voter of voters) {
-    await k.call(api, voter, { module: 'democracy', fn: 'unlock' });
+  for (const [i, voter] of voters.entries()) {
+    const unlocked = await democracy.call(voter, 'unlock');
+    assert.equal(unlocked.value.toBigInt(), free[i]);
   }
-  const after = await Promise.all(
-    voters.map((v) => query('account', k.encode(api, 'ModuleHolder', { Account: v.address }), 'BalanceAccount')),
-  );
+  const after = await Promise.all(voters.map(accountOf));
   assert.deepEqual(after.map((a) => a.toJSON()), before.map((b) => b.toJSON()), 'balances preserved');
 
   // A capability minted by revision 1 still works under revision 2.
-  const split = await k.invoke(api, stash, { cap: bobsCap, fn: 'split', params: k.encode(api, 'u128', 15) });
+  const split = await balance.invoke(stash, bobsCap, 'split', 15);
   assert.equal(split.caps.length, 2);
+  const parts = await Promise.all(split.caps.map((cap) => balance.capability(cap)));
+  assert.deepEqual(parts.map((p) => p.asSlashable.amount.toNumber()), [15, 25]);
 });

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as k from 'kernel-cli';
-import { eventually, freePort, moduleWasm, startNode } from './lib/nodes.js';
+import { eventually, freePort, moduleWasm, standardAbi, startNode } from './lib/nodes.js';
 
 const alice = k.signer('//Alice');
 const cliPath = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'modules', 'cli', 'bin', 'kernel.js');
@@ -59,11 +59,11 @@ test('both validators author and finalize blocks', async () => {
 
 test('a capability invoked through one node is seen on the other', async () => {
   const [viaAlice, viaBob] = apis;
-  const request = k.encode(viaAlice, 'BalanceCap', { Slashable: { account: alice.address, amount: 40 } });
+  const request = standardAbi('balance').encodeRequest({ Slashable: { account: alice.address, amount: 40 } });
   const granted = await k.call(viaAlice, alice, { module: 'balance', fn: 'total_issuance', requests: [{ module: 'balance', data: request }] });
   const cap = granted.events.find((e) => viaAlice.events.kernel.CapabilityMinted.is(e)).data.id.toBigInt();
 
-  const split = await k.invoke(viaAlice, alice, { cap, fn: 'split', params: k.encode(viaAlice, 'u128', 15) });
+  const split = await k.invoke(viaAlice, alice, { cap, fn: 'split', params: standardAbi('balance').encodeArgs('split', 15, 'Slashable') });
   assert.equal(split.caps.length, 2);
 
   await eventually(

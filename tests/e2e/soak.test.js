@@ -11,7 +11,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as k from 'kernel-cli';
-import { withDevNode, moduleWasm, eventually } from './lib/nodes.js';
+import { withDevNode, moduleWasm, eventually, standardAbi } from './lib/nodes.js';
+
+const balanceAbi = standardAbi('balance');
 
 const ACCOUNTS = Number(process.env.SOAK_ACCOUNTS ?? 20);
 const PER_ACCOUNT = Number(process.env.SOAK_TXS ?? 100);
@@ -36,7 +38,7 @@ function kindOf(n) {
 }
 
 function transferParams(to, amount) {
-  return k.encode(api, '(ModuleHolder,u128)', [{ Account: to }, amount]);
+  return balanceAbi.encodeArgs('transfer', [{ Account: to }, amount]);
 }
 
 /** Signs and submits `txs` from Alice in order and waits until all are in blocks. */
@@ -57,7 +59,7 @@ async function ledger() {
   return entries
     .filter(({ key }) => key.startsWith(ACCOUNT_PREFIX))
     .map(({ key, value }) => {
-      const account = k.decode(api, 'BalanceAccount', value);
+      const account = balanceAbi.decodeReturn('account', value);
       return { holder: `0x${key.slice(ACCOUNT_PREFIX.length)}`, free: account.free.toBigInt(), locked: account.locked.toBigInt() };
     });
 }

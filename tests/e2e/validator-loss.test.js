@@ -11,7 +11,7 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as k from 'kernel-cli';
-import { eventually, nodeBinary, startNode } from './lib/nodes.js';
+import { eventually, nodeBinary, standardAbi, startNode } from './lib/nodes.js';
 
 const NAMES = ['alice', 'bob', 'charlie', 'dave'];
 const nodeKey = (n) => `${'0'.repeat(63)}${n}`;
@@ -74,7 +74,7 @@ test('three of four validators go on without the fourth, which catches up when i
   // The other three produce and finalize blocks without it, and take a kernel transaction.
   const pair = k.signer('//Alice');
   const bob = k.signer('//Bob').address;
-  const params = k.encode(alice, '(ModuleHolder,u128)', [{ Account: bob }, 7]);
+  const params = standardAbi('balance').encodeArgs('transfer', [{ Account: bob }, 7]);
   const sent = await k.call(alice, pair, { module: 'balance', fn: 'transfer', params });
   const sentIn = (await alice.rpc.chain.getHeader(sent.blockHash)).number.toNumber();
   await eventually(async () => (await finalized(alice)) >= Math.max(stoppedAt + 3, sentIn), {

@@ -25,6 +25,19 @@ pub const SECRET_SHARING: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/secr
 /// `tester`: exercises every kernel rule; for tests and benchmarks only.
 pub const TESTER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/tester.wasm"));
 
+/// The standard modules' metadata documents (see `kernel-metadata`): the JSON the build wrote
+/// next to each `.wasm`, whose BLAKE2b-256 the code records.
+pub mod metadata {
+	/// `balance`'s (and `balance_v2`'s: the interface is the same).
+	pub const BALANCE: &str = include_str!(concat!(env!("OUT_DIR"), "/balance.json"));
+	/// `democracy`'s.
+	pub const DEMOCRACY: &str = include_str!(concat!(env!("OUT_DIR"), "/democracy.json"));
+	/// `staking`'s.
+	pub const STAKING: &str = include_str!(concat!(env!("OUT_DIR"), "/staking.json"));
+	/// `secret-sharing`'s.
+	pub const SECRET_SHARING: &str = include_str!(concat!(env!("OUT_DIR"), "/secret_sharing.json"));
+}
+
 /// The benchmarks' token, written once for each executor (`fixtures/*.wat`): an account →
 /// balance map, `transfer(to, amount)`, one event. `scripts/compare.sh` sets the two side by side.
 pub mod fixtures {

@@ -105,9 +105,10 @@ fn check(block: &Block) -> Option<String> {
 		return is_rust(block)
 			.then(|| format!("{at}: a Rust block without `{}PATH{}`", MARKER.0, MARKER.1));
 	};
-	// A doc excerpting a doc would prove nothing: sources are code or manifests.
-	if !(path.ends_with(".rs") || path.ends_with("Cargo.toml")) {
-		return Some(format!("{at}: {path} is neither Rust source nor a manifest"));
+	// A doc excerpting a doc would prove nothing: sources are code (Rust, or the JavaScript the
+	// end-to-end tests run) or manifests.
+	if !(path.ends_with(".rs") || path.ends_with(".js") || path.ends_with("Cargo.toml")) {
+		return Some(format!("{at}: {path} is neither source code nor a manifest"));
 	}
 	let Ok(text) = fs::read_to_string(repository().join(path)) else {
 		return Some(format!("{at}: the excerpt's source {path} does not exist"));

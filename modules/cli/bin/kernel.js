@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // kernel: the command-line client of the capability-kernel chain.
 //
-// Bytes arguments (params, request data) are given as hex (`--params 0x...`), as a file
-// (`--params-file path`), or as SCALE built from JSON (`--type '(ModuleHolder,u128)' --json
-// '[{"Account":"//Bob"},100]'`); strings like `//Bob` in JSON become dev account addresses.
+// A module's parameters are given as JSON, typed by the module's metadata (`--args
+// '[{"Account":"//Bob"},100]'`; the metadata is found by the module's name or given with
+// `--metadata`), and outputs and events come back decoded. Raw bytes work for any module: hex
+// (`--params 0x...`), a file (`--params-file path`), or SCALE built from JSON (`--type
+// '(ModuleHolder,u128)' --json ...`). Strings like `//Bob` in JSON become dev account addresses.
 
 import { Command, Option } from 'commander';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as k from '../lib/client.js';
 import * as kmsLib from '../lib/kms.js';
 
@@ -42,10 +44,50 @@ function bytesOptions(command, prefix = 'params') {
     .option('--json <json>', 'the value to encode with --type');
 }
 
+function typedOptions(command) {
+  return command
+    .option('--args <json>', "the parameters as JSON, encoded with the module's metadata")
+    .option('--metadata <file>', "the module's metadata document (default: found by the module's name; see KERNEL_METADATA_PATH)");
+}
+
+/**
+ * The metadata a typed command uses (`find` looks it up): required, and checked, when `--args`
+ * or `--metadata` asks for it; otherwise only to decode the answer, so a document that does not
+ * match the code leaves a raw `--params` call undecoded instead of refusing it.
+ */
+async function metadataFor(opts, find) {
+  if (opts.args !== undefined || opts.metadata !== undefined) return find();
+  return find().catch(() => ({}));
+}
+
+/** `abi`, or an error saying how to get one, for `--args`. */
+function requireAbi(abi, what) {
+  if (!abi) {
+    throw new Error(`no metadata for ${what}: pass --metadata <file> (kernel build writes it next to the .wasm), or give --params as hex`);
+  }
+  return abi;
+}
+
+/** The params of a typed command: `--args` through the metadata, else the raw bytes options. */
+function paramsOf(api, opts, encodeArgs) {
+  if (opts.args !== undefined) return encodeArgs(k.resolveAccounts(k.parseJson(opts.args)));
+  return k.bytesArg(api, { hex: opts.params, file: opts.paramsFile, type: opts.type, json: opts.json });
+}
+
+/** The output decoded with the function's metadata, when there is metadata for it. */
+function decodedValue(abi, fn, output, kind) {
+  if (!abi || output === undefined) return {};
+  try {
+    return { value: abi.decodeReturn(fn, output, kind).toHuman() };
+  } catch (error) {
+    return { valueError: error.message };
+  }
+}
+
 function capOptions(command) {
   return command
     .option('--cap <ref...>', 'pass capabilities: an id you hold, or rN for the N-th request')
-    .option('--request <module:hex...>', 'request a capability from a module (name or id) with data');
+    .option('--request <module:data...>', "request a capability from a module (name or id): data as hex, or JSON typed by the module's metadata");
 }
 
 function weightLimit() {
@@ -62,12 +104,21 @@ function storageDepositLimit() {
   return limit === undefined ? undefined : BigInt(limit);
 }
 
+/**
+ * `--request module:data` items: `data` is hex, or JSON encoded with the module's request type
+ * from its metadata (`balance:'{"Slashable":{"account":"//Alice","amount":50}}'`).
+ */
 async function requests(api, list = []) {
   const out = [];
   for (const item of list) {
     const split = item.indexOf(':');
-    if (split < 0) throw new Error(`--request wants module:hex, got ${item}`);
-    out.push({ module: await k.moduleId(api, item.slice(0, split)), data: item.slice(split + 1) });
+    if (split < 0) throw new Error(`--request wants module:hex or module:json, got ${item}`);
+    const [module, data] = [item.slice(0, split), item.slice(split + 1)];
+    const typed = !/^0x[0-9a-fA-F]*$/.test(data);
+    const encoded = typed
+      ? requireAbi(await k.moduleAbi(api, module), module).encodeRequest(k.resolveAccounts(k.parseJson(data)))
+      : data;
+    out.push({ module: await k.moduleId(api, module), data: encoded });
   }
   return out;
 }
@@ -114,8 +165,18 @@ function withApi(action) {
   };
 }
 
-function report(api, result) {
-  return { block: result.blockHash, output: result.output, caps: result.caps, events: k.kernelEvents(api, result.events) };
+/** What a transaction did; `abis` (module id → metadata) decodes those modules' events. */
+async function report(api, result, abis = new Map()) {
+  const moduleEvents = (await k.moduleEvents(api, result.events, abis)).map(({ module, data, event }) =>
+    event ? { module, event: event.toHuman() } : { module, data },
+  );
+  return {
+    block: result.blockHash,
+    output: result.output,
+    caps: result.caps,
+    events: k.kernelEvents(api, result.events),
+    ...(moduleEvents.length ? { moduleEvents } : {}),
+  };
 }
 
 program
@@ -133,9 +194,22 @@ program
 
 program
   .command('build')
-  .description("build a module crate to Wasm, shrink it with wasm-opt, check it against the kernel's rules, and print the .wasm path")
+  .description("build a module crate to Wasm, shrink it with wasm-opt, write its metadata next to it, check it against the kernel's rules, and print both paths")
   .argument('<crate-dir>', 'the module crate')
-  .action((crateDir) => print({ wasm: k.buildModule(crateDir) }));
+  .action((crateDir) => print(k.buildModule(crateDir)));
+
+program
+  .command('describe')
+  .description("print a module's interface from its metadata: functions, capabilities, requests, events")
+  .argument('<module>', 'a deployed module (name or id), or a metadata .json file')
+  .option('--metadata <file>', "the module's metadata document (default: found by the module's name)")
+  .action(async (module, opts) => {
+    if (module.endsWith('.json') && existsSync(module)) {
+      print(new k.ModuleAbi(readFileSync(module, 'utf8')).describe());
+      return;
+    }
+    await withApi(async (api) => requireAbi(await k.moduleAbi(api, module, { file: opts.metadata }), module).describe())();
+  });
 
 bytesOptions(
   capOptions(
@@ -143,14 +217,23 @@ bytesOptions(
       .command('deploy')
       .description('deploy a module from a .wasm file')
       .argument('<wasm>', 'the Wasm file')
-      .requiredOption('--name <name>', 'unique module name'),
+      .requiredOption('--name <name>', 'unique module name')
+      .option('--init <json>', "init's parameters as JSON, encoded with the metadata next to the .wasm (or --metadata)")
+      .option('--metadata <file>', 'the metadata document (default: the .json next to the .wasm)'),
   ),
 ).action(
   withApi(async (api, pair, wasm, opts) => {
+    const initParams = () => {
+      const file = opts.metadata ?? wasm.replace(/\.wasm$/, '.json');
+      if (!existsSync(file)) throw new Error(`no metadata at ${file} for --init: pass --metadata <file>, or give --params as hex`);
+      return new k.ModuleAbi(readFileSync(file, 'utf8')).encodeInit(k.resolveAccounts(k.parseJson(opts.init)));
+    };
     const args = {
       code: readFileSync(wasm),
       name: opts.name,
-      params: k.bytesArg(api, { hex: opts.params, file: opts.paramsFile, type: opts.type, json: opts.json }),
+      params: opts.init !== undefined
+        ? initParams()
+        : k.bytesArg(api, { hex: opts.params, file: opts.paramsFile, type: opts.type, json: opts.json }),
       caps: (opts.cap ?? []).map(k.capRef),
       requests: await requests(api, opts.request),
       weightLimit: weightLimit(),
@@ -159,11 +242,11 @@ bytesOptions(
     const { code, name, params, caps, requests: reqs } = args;
     await preflight(api, pair, { Deploy: { code: k.u8aToHex(code), name: k.text(name), params, caps, requests: reqs } });
     const result = await k.deploy(api, pair, args);
-    return { module: result.module, ...report(api, result) };
+    return { module: result.module, ...(await report(api, result)) };
   }),
 );
 
-bytesOptions(
+typedOptions(bytesOptions(
   capOptions(
     program
       .command('call')
@@ -171,12 +254,13 @@ bytesOptions(
       .argument('<module>', 'module name or id')
       .argument('<function>', 'function name'),
   ),
-).action(
+)).action(
   withApi(async (api, pair, module, fn, opts) => {
+    const { abi } = await metadataFor(opts, async () => ({ abi: await k.moduleAbi(api, module, { file: opts.metadata }) }));
     const args = {
       module,
       fn,
-      params: k.bytesArg(api, { hex: opts.params, file: opts.paramsFile, type: opts.type, json: opts.json }),
+      params: paramsOf(api, opts, (value) => requireAbi(abi, module).encodeArgs(fn, value)),
       caps: (opts.cap ?? []).map(k.capRef),
       requests: await requests(api, opts.request),
       weightLimit: weightLimit(),
@@ -184,11 +268,12 @@ bytesOptions(
     };
     const id = await k.moduleId(api, module);
     await preflight(api, pair, { Call: { module: id, function: k.text(fn), params: args.params, caps: args.caps, requests: args.requests } });
-    return report(api, await k.call(api, pair, args));
+    const result = await k.call(api, pair, args);
+    return { ...decodedValue(abi, fn, result.output), ...(await report(api, result, new Map(abi ? [[id, abi]] : []))) };
   }),
 );
 
-bytesOptions(
+typedOptions(bytesOptions(
   capOptions(
     program
       .command('invoke')
@@ -196,19 +281,22 @@ bytesOptions(
       .argument('<cap>', 'capability id')
       .argument('<function>', 'function name'),
   ),
-).action(
+)).action(
   withApi(async (api, pair, cap, fn, opts) => {
+    const { cap: found, abi, kind } = await metadataFor(opts, () => k.capabilityAbi(api, BigInt(cap), { file: opts.metadata }));
     const args = {
       cap: BigInt(cap),
       fn,
-      params: k.bytesArg(api, { hex: opts.params, file: opts.paramsFile, type: opts.type, json: opts.json }),
+      params: paramsOf(api, opts, (value) => requireAbi(abi, `capability ${cap}`).encodeArgs(fn, value, kind)),
       caps: (opts.cap ?? []).map(k.capRef),
       requests: await requests(api, opts.request),
       weightLimit: weightLimit(),
       storageDepositLimit: storageDepositLimit(),
     };
     await preflight(api, pair, { Invoke: { cap: args.cap, function: k.text(fn), params: args.params, caps: args.caps, requests: args.requests } });
-    return report(api, await k.invoke(api, pair, args));
+    const result = await k.invoke(api, pair, args);
+    const abis = new Map(abi ? [[found.creator.module, abi]] : []);
+    return { ...decodedValue(abi, fn, result.output, kind), ...(await report(api, result, abis)) };
   }),
 );
 
@@ -271,15 +359,33 @@ program
 
 program
   .command('cap')
-  .description('show one capability by id: holder, creator, data, parent')
+  .description("show one capability by id: holder, creator, data (decoded with the creator's metadata), parent")
   .argument('<id>', 'capability id')
+  .option('--metadata <file>', "the creator's metadata document (default: found by the creator's name)")
   .action(
-    withApi(async (api, pair, id) => {
-      const found = await k.capability(api, id);
-      if (!found) throw new Error(`no capability ${id} (never minted, or consumed)`);
-      return found;
+    withApi(async (api, pair, id, opts) => {
+      const { cap, abi, kind } = await k.capabilityAbi(api, BigInt(id), { file: opts.metadata });
+      return abi ? { ...cap, kind, value: abi.decodeCapability(cap.data).toHuman() } : cap;
     }),
   );
+
+typedOptions(
+  program
+    .command('query')
+    .description("ask a module's public function without a transaction (a dry run) and print the answer, decoded")
+    .argument('<module>', 'module name or id')
+    .argument('<function>', 'function name')
+    .option('--params <hex>', 'SCALE bytes as hex'),
+).action(
+  withApi(async (api, pair, module, fn, opts) => {
+    const { abi } = await metadataFor(opts, async () => ({ abi: await k.moduleAbi(api, module, { file: opts.metadata }) }));
+    const params = paramsOf(api, opts, (value) => requireAbi(abi, module).encodeArgs(fn, value));
+    const call = { module: await k.moduleId(api, module), function: k.text(fn), params, caps: [], requests: [] };
+    const report = await k.dryRun(api, pair.address, { Call: call });
+    if (!report.ok) throw new Error(`${module}.${fn} failed: ${k.failureReason(report)}`);
+    return abi ? decodedValue(abi, fn, report.output) : { output: report.output };
+  }),
+);
 
 program
   .command('storage')
@@ -316,11 +422,11 @@ program
 program
   .command('encode')
   .description('print the SCALE encoding of a JSON value')
-  .argument('<type>', 'a runtime or module type, e.g. "(ModuleHolder,u128)" or BalanceCap')
+  .argument('<type>', 'a runtime type, e.g. "(ModuleHolder,u128)" (module types: see --args and describe)')
   .argument('<json>', 'the value')
   .action(withApi(async (api, pair, type, json) => ({ hex: k.encode(api, type, k.parseJson(json)) })));
 
-bytesOptions(
+typedOptions(bytesOptions(
   capOptions(
     program
       .command('dry-run')
@@ -328,11 +434,26 @@ bytesOptions(
       .argument('<kind>', 'call | invoke | drop | deploy')
       .argument('<target>', 'module (for call), capability id, or the .wasm file (for deploy)')
       .argument('[function]', 'function name (for deploy: the module name)')
-      .option('--decode <type>', 'decode the output as this SCALE type'),
+      .option('--decode <type>', 'decode the output as this SCALE type (default: with the metadata, when there is one)'),
   ),
-).action(
+)).action(
   withApi(async (api, pair, kind, target, fn, opts) => {
-    const params = k.bytesArg(api, { hex: opts.params, file: opts.paramsFile, type: opts.type, json: opts.json });
+    // The metadata that types `--args` and decodes the output: the module's, the capability
+    // creator's, or the one next to the .wasm to deploy.
+    const typed = {
+      call: async () => ({ abi: await k.moduleAbi(api, target, { file: opts.metadata }) }),
+      invoke: async () => k.capabilityAbi(api, BigInt(target), { file: opts.metadata }),
+      drop: async () => ({}),
+      deploy: async () => {
+        const file = opts.metadata ?? target.replace(/\.wasm$/, '.json');
+        return existsSync(file) ? { abi: new k.ModuleAbi(readFileSync(file, 'utf8')), init: true } : {};
+      },
+    };
+    if (!typed[kind]) throw new Error('kind must be call, invoke, drop or deploy');
+    const { abi, kind: capKind, init } = await metadataFor(opts, typed[kind]);
+    const params = paramsOf(api, opts, (value) =>
+      init ? requireAbi(abi, target).encodeInit(value) : requireAbi(abi, target).encodeArgs(fn, value, capKind),
+    );
     const caps = (opts.cap ?? []).map(k.capRef);
     const reqs = await requests(api, opts.request);
     const calls = {
@@ -344,9 +465,9 @@ bytesOptions(
         return { Deploy: { code: k.u8aToHex(readFileSync(target)), name: k.text(fn), params, caps, requests: reqs } };
       },
     };
-    if (!calls[kind]) throw new Error('kind must be call, invoke, drop or deploy');
     const report = await k.dryRun(api, pair.address, await calls[kind](), weightLimit() ?? null);
     if (opts.decode && report.ok) report.decoded = k.decode(api, opts.decode, report.output).toHuman();
+    else if (report.ok && abi && !init && kind !== 'drop') Object.assign(report, decodedValue(abi, fn, report.output, capKind));
     if (!report.ok) report.reason = k.failureReason(report);
     return report;
   }),

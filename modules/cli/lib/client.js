@@ -1,62 +1,30 @@
 // A thin client for the capability-kernel chain, on top of @polkadot/api.
 //
-// Everything here goes through the chain's metadata (extrinsics, events, errors, runtime APIs);
-// the only hand-declared types are the process modules' own SCALE types (module interfaces),
-// which the runtime metadata does not know.
+// Everything here goes through the chain's metadata (extrinsics, events, errors, runtime APIs)
+// and the modules' own metadata documents (`metadata.js`: calls by name, decoded outputs, events
+// and capability data); the few hand-declared types are in `moduleTypes`.
 
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { hexToString, hexToU8a, isHex, u8aToHex, stringToU8a } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ModuleAbi } from './metadata.js';
 import { modulesDir, wasmOptFlags } from './scaffold.js';
 
+export { METADATA_VERSION, ModuleAbi } from './metadata.js';
+
 /**
- * SCALE types of the standard modules' interfaces (see modules/interfaces), named with a module
- * prefix so they never shadow the runtime's own types.
+ * SCALE types clients need that no module's metadata describes (see `metadata.js` for the
+ * modules' own types): the holder of a capability, the parameters of the kernel's
+ * `system::upgradable` capability, and the payloads the KMS client signs and seals for the
+ * engines' HTTP gateway, with the KMS's call types that client still encodes by hand. Named with
+ * a prefix so they never shadow the runtime's own types.
  */
 export const moduleTypes = {
   ModuleHolder: { _enum: { Account: 'AccountId32', Module: 'u32' } },
-  BalanceCap: {
-    _enum: {
-      Slashable: { account: 'AccountId32', amount: 'u128' },
-      Transferable: { account: 'AccountId32', amount: 'u128' },
-      Parameters: 'Null',
-      Locked: { account: 'AccountId32', amount: 'u128' },
-    },
-  },
-  BalanceSlashArgs: { amount: 'u128', beneficiary: 'Option<ModuleHolder>' },
-  BalanceAccount: { free: 'u128', locked: 'u128' },
-  BalanceParameters: { transfer_fee: 'u128', minimum_balance: 'u128' },
-  BalanceGovernance: { democracy: 'Bytes', upgrade: 'DemocracyRule', parameters: 'DemocracyRule' },
-  BalanceInit: { endowments: 'Vec<(ModuleHolder, u128)>', governance: 'Option<BalanceGovernance>', parameters: 'BalanceParameters' },
-  DemocracyRule: { approval_percent: 'u8', min_turnout_percent: 'u8', voting_period: 'u64', enactment_delay: 'u64' },
-  DemocracyAction: { _enum: { Invoke: { function: 'Bytes', params: 'Bytes' }, SetRule: 'DemocracyRule' } },
-  DemocracyPushArgs: { rule: 'DemocracyRule', label: 'Bytes' },
-  DemocracyProposeArgs: { governed: 'u32', action: 'DemocracyAction' },
-  DemocracyVoteArgs: { proposal: 'u32', aye: 'bool' },
-  DemocracyLock: { caps: 'Vec<u64>', amount: 'u128', proposals: 'Vec<u32>' },
-  DemocracyInit: { self_upgrade: 'Option<DemocracyRule>', proposal_bond: 'u128' },
-  DemocracyTightenArgs: { governed: 'u32', rule: 'DemocracyRule' },
-  DemocracyStatus: {
-    _enum: { Voting: 'Null', Approved: { enact_at: 'u64' }, Rejected: 'Null', Enacted: 'Null', Failed: { code: 'u32' } },
-  },
-  DemocracyProposal: {
-    governed: 'u32',
-    action: 'DemocracyAction',
-    proposer: 'AccountId32',
-    ends: 'u64',
-    status: 'DemocracyStatus',
-    ayes: 'u128',
-    nays: 'u128',
-    total_issuance: 'u128',
-  },
-  DemocracyGoverned: { cap: 'Option<u64>', rule: 'DemocracyRule', label: 'Bytes', pusher: 'ModuleHolder' },
-  StakingStake: { amount: 'u128', cap: 'u64', unbonding_at: 'Option<u64>' },
-  StakingStakersPage: { start_after: 'Option<AccountId32>', limit: 'u32' },
-  StakingSlashOrder: { account: 'AccountId32', amount: 'u128' },
   KernelSystemCap: { _enum: { Upgradable: 'u32', Destroy: 'u32' } },
   KernelCodeSource: { _enum: { Code: 'Bytes', Hash: '[u8; 32]' } },
   KernelUpgradeParams: { code: 'KernelCodeSource', migrate_params: 'Bytes' },
@@ -488,6 +456,147 @@ function summary(module) {
 }
 
 /**
+ * Where a module's metadata is looked for by its name (`<name>.json`, `-` also as `_`):
+ * `$KERNEL_METADATA_PATH` (directories, `:`-separated), then this checkout's standard modules
+ * (`target/modules/dist`, written by the workspace build).
+ */
+export function metadataDirs() {
+  const configured = (process.env.KERNEL_METADATA_PATH ?? '').split(path.delimiter).filter(Boolean);
+  return [...configured, path.join(modulesDir, '..', 'target', 'modules', 'dist')];
+}
+
+/**
+ * A deployed module's metadata (`ModuleAbi`): from `file`, or found by the module's name in
+ * `metadataDirs()`, and checked against the hash the module's code records, so that metadata of
+ * other code is never used to encode a call. `undefined` when none is found by name, or when
+ * the one found cannot be checked because the code records no hash; a `file` given for such
+ * code is used as given.
+ */
+export async function moduleAbi(api, idOrName, { file } = {}) {
+  const info = await moduleInfo(api, idOrName);
+  if (!info) throw new Error(`no module ${idOrName}`);
+  const names = [...new Set([info.name, info.name.replace(/-/g, '_')])];
+  const candidates = file ? [file] : metadataDirs().flatMap((dir) => names.map((n) => path.join(dir, `${n}.json`)));
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (!found) {
+    if (file) throw new Error(`no metadata file ${file}`);
+    return undefined;
+  }
+  const abi = new ModuleAbi(readFileSync(found, 'utf8'));
+  const recorded = info.metadataHash ?? null;
+  if (recorded && abi.hash !== recorded) {
+    throw new Error(
+      `${found} is not the metadata of the code module ${info.name} runs: the code records ${recorded}, the file hashes to ${abi.hash}`,
+    );
+  }
+  if (!recorded) {
+    if (!file) return undefined;
+    progress(`${info.name}'s code records no metadata hash: ${file} is used unchecked`);
+  }
+  return abi;
+}
+
+/** The metadata of capability `cap`'s creator and the capability's kind, for typed invokes. */
+export async function capabilityAbi(api, cap, { file } = {}) {
+  const found = await capability(api, cap);
+  if (!found) throw new Error(`no capability ${cap} (never minted, or consumed)`);
+  if (found.creator.module === undefined) return { cap: found };
+  const abi = await moduleAbi(api, found.creator.module, { file });
+  return { cap: found, abi, kind: abi?.capabilityKind(found.data) };
+}
+
+/**
+ * The module events (`kernel.ModuleEvent`) among `events`: `{ module, data, event }`, with
+ * `event` decoded by the module's metadata where it is at hand (`abis` caches it by module id).
+ */
+export async function moduleEvents(api, events, abis = new Map()) {
+  const decoded = [];
+  for (const event of events.filter((e) => api.events.kernel.ModuleEvent.is(e))) {
+    const module = event.data.module.toNumber();
+    if (!abis.has(module)) abis.set(module, await moduleAbi(api, module).catch(() => undefined));
+    const data = event.data.data.toHex();
+    decoded.push({ module, data, event: abis.get(module)?.decodeEvent(data) });
+  }
+  return decoded;
+}
+
+/**
+ * A deployed module driven by name through its metadata, as `@polkadot/api-contract`'s
+ * `ContractPromise` drives a contract: `call` and `invoke` encode the parameters and decode the
+ * output and the module events; `query` answers from a dry run, with no transaction.
+ *
+ *   const balance = await ModuleClient.at(api, 'balance');
+ *   await balance.call(alice, 'transfer', [{ Account: bob.address }, 100]);
+ *   (await balance.query(alice.address, 'account', { Account: bob.address })).free.toBigInt();
+ */
+export class ModuleClient {
+  constructor(api, id, abi) {
+    this.api = api;
+    this.id = id;
+    this.abi = abi;
+  }
+
+  /** The module `idOrName`, with its metadata (see `moduleAbi`); throws when there is none. */
+  static async at(api, idOrName, { file } = {}) {
+    const abi = await moduleAbi(api, idOrName, { file });
+    if (!abi) throw new Error(`no metadata for module ${idOrName}: pass { file }`);
+    return new ModuleClient(api, await moduleId(api, idOrName), abi);
+  }
+
+  /** A request for one of the module's capabilities (a transaction's `requests` entry). */
+  request(value) {
+    return { module: this.id, data: this.abi.encodeRequest(value) };
+  }
+
+  /** Calls public function `fn` with `args`; `options` as `call` takes them (caps, requests, limits). */
+  async call(pair, fn, args, options = {}) {
+    const params = this.abi.encodeArgs(fn, args);
+    return this.#typed(await call(this.api, pair, { ...options, module: this.id, fn, params }), fn);
+  }
+
+  /** Invokes capability `cap` (minted by this module) with `fn`, as its kind's function. */
+  async invoke(pair, cap, fn, args, options = {}) {
+    const kind = await this.kindOf(cap);
+    const params = this.abi.encodeArgs(fn, args, kind);
+    return this.#typed(await invoke(this.api, pair, { ...options, cap: BigInt(cap), fn, params }), fn, kind);
+  }
+
+  /** Answers public function `fn` from a dry run as `origin`: the decoded output. */
+  async query(origin, fn, args) {
+    const params = this.abi.encodeArgs(fn, args);
+    const report = await dryRun(this.api, origin, {
+      Call: { module: this.id, function: text(fn), params, caps: [], requests: [] },
+    });
+    if (!report.ok) throw new DryRunFailed(failureReason(report), report);
+    return this.abi.decodeReturn(fn, report.output);
+  }
+
+  /** The data of capability `cap`, decoded; throws if this module did not mint it. */
+  async capability(cap) {
+    const found = await capability(this.api, cap);
+    if (!found) throw new Error(`no capability ${cap} (never minted, or consumed)`);
+    if (found.creator.module !== this.id) throw new Error(`capability ${cap} was not minted by ${this.abi.name}`);
+    return this.abi.decodeCapability(found.data);
+  }
+
+  /** The kind of capability `cap` (`Slashable`), as its functions are declared. */
+  async kindOf(cap) {
+    const found = await capability(this.api, cap);
+    if (!found) throw new Error(`no capability ${cap} (never minted, or consumed)`);
+    return this.abi.capabilityKind(found.data);
+  }
+
+  async #typed(result, fn, kind) {
+    const abis = new Map([[this.id, this.abi]]);
+    return {
+      ...result,
+      value: result.output === undefined ? undefined : this.abi.decodeReturn(fn, result.output, kind),
+      moduleEvents: await moduleEvents(this.api, result.events, abis),
+    };
+  }
+}
+
+/**
  * Calls a module's public function on a copy of the state and decodes the output as `type`:
  * a read that needs no transaction. Throws if the call fails.
  */
@@ -574,16 +683,18 @@ export async function dryRun(api, origin, dryRunCall, weightLimit = null) {
 /**
  * Builds a module crate (of the `modules/` workspace, or one `kernel new` made anywhere) to
  * Wasm, shrinks it with binaryen's `wasm-opt` when it is installed (`WASM_OPT` names another
- * binary), checks it against the kernel's rules (`checkModule`), and returns the path of the
- * `.wasm` to deploy: `<target>/kernel/<crate>.wasm`.
+ * binary), writes its metadata next to it when the crate has a `metadata` feature (recording the
+ * document's hash in the code), checks it against the kernel's rules (`checkModule`), and
+ * returns `{ wasm, metadata }`: `<target>/kernel/<crate>.wasm` and `.json`.
  */
 export function buildModule(crateDir, { release = true } = {}) {
   const manifest = path.resolve(crateDir, 'Cargo.toml');
-  const metadata = JSON.parse(
+  const cargoMetadata = JSON.parse(
     execFileSync('cargo', ['metadata', '--format-version', '1', '--no-deps', '--manifest-path', manifest], { encoding: 'utf8' }),
   );
-  const pkg = metadata.packages.find((p) => path.resolve(p.manifest_path) === manifest);
+  const pkg = cargoMetadata.packages.find((p) => path.resolve(p.manifest_path) === manifest);
   if (!pkg) throw new Error(`no package at ${manifest}`);
+  const targetDir = cargoMetadata.target_directory;
   const args = ['build', '--target', 'wasm32-unknown-unknown', '--manifest-path', manifest];
   if (release) args.push('--release');
   progress(`building ${pkg.name}…`);
@@ -593,10 +704,10 @@ export function buildModule(crateDir, { release = true } = {}) {
     cwd: path.dirname(manifest),
     env: { ...process.env, RUSTFLAGS: '-C link-arg=-zstack-size=65536' },
   });
-  const dir = path.join(metadata.target_directory, 'wasm32-unknown-unknown', release ? 'release' : 'debug');
+  const dir = path.join(targetDir, 'wasm32-unknown-unknown', release ? 'release' : 'debug');
   const file = `${pkg.name.replace(/-/g, '_')}.wasm`;
   if (!readdirSync(dir).includes(file)) throw new Error(`build produced no ${file} in ${dir}`);
-  const out = path.join(metadata.target_directory, 'kernel');
+  const out = path.join(targetDir, 'kernel');
   mkdirSync(out, { recursive: true });
   const wasm = path.join(out, file);
   const wasmOpt = process.env.WASM_OPT ?? 'wasm-opt';
@@ -608,8 +719,76 @@ export function buildModule(crateDir, { release = true } = {}) {
     progress(`${wasmOpt} not found (binaryen): the module is not shrunk, and every call of it loads the larger code`);
     copyFileSync(path.join(dir, file), wasm);
   }
+  let metadata;
+  if (pkg.features?.metadata) {
+    metadata = writeMetadata(pkg, manifest, targetDir, wasm);
+  } else {
+    progress(`${pkg.name} has no \`metadata\` feature: no metadata written (see docs/writing-a-module.md, "Metadata")`);
+  }
   checkModule(wasm);
-  return wasm;
+  return metadata ? { wasm, metadata } : { wasm };
+}
+
+/**
+ * The program `kernel build` runs natively to write a crate's metadata: it calls the crate's
+ * `metadata()` (built with the crate's `metadata` feature) and writes the document next to the
+ * `.wasm`, recording its hash in the code (`Metadata::write_beside`).
+ */
+const METADATA_RUNNER = `// Generated by \`kernel build\`: writes the module's metadata next to its .wasm.
+fn main() {
+    let wasm = std::env::args().nth(1).expect("the .wasm to describe");
+    let written = module::metadata()
+        .map_err(|e| e.to_string())
+        .and_then(|m| m.write_beside(std::path::Path::new(&wasm)).map_err(|e| e.to_string()));
+    match written {
+        Ok(path) => println!("{}", path.display()),
+        Err(error) => {
+            eprintln!("{error}");
+            std::process::exit(1);
+        }
+    }
+}
+`;
+
+/** Runs `METADATA_RUNNER` for the crate (natively, in its target directory); returns the document's path. */
+function writeMetadata(pkg, manifest, targetDir, wasm) {
+  const runner = path.join(targetDir, 'kernel', 'metadata-runner');
+  mkdirSync(path.join(runner, 'src'), { recursive: true });
+  const crate = path.dirname(manifest).split(path.sep).join('/');
+  const runnerManifest = [
+    "# Generated by `kernel build`: runs the module crate's `metadata()` natively.",
+    '[package]',
+    'name = "kernel-metadata-runner"',
+    'version = "0.0.0"',
+    'edition = "2021"',
+    'publish = false',
+    '',
+    '[dependencies]',
+    `module = { package = "${pkg.name}", path = "${crate}", features = ["metadata"] }`,
+    '',
+    '[workspace]',
+    '',
+  ].join('\n');
+  writeFileSync(path.join(runner, 'Cargo.toml'), runnerManifest);
+  writeFileSync(path.join(runner, 'src', 'main.rs'), METADATA_RUNNER);
+  // The module's own lock, so the runner builds with the versions the module builds with.
+  const lock = path.join(path.dirname(manifest), 'Cargo.lock');
+  if (existsSync(lock) && !existsSync(path.join(runner, 'Cargo.lock'))) copyFileSync(lock, path.join(runner, 'Cargo.lock'));
+  progress(`writing the metadata of ${pkg.name}…`);
+  try {
+    const args = ['run', '--quiet', '--target', hostTarget(), '--manifest-path', path.join(runner, 'Cargo.toml'), '--target-dir', targetDir, '--', wasm];
+    return execFileSync('cargo', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 2], cwd: runner }).trim();
+  } catch (error) {
+    if (error.code === 'ENOENT') throw new Error('cargo not found: install Rust (rustup.rs)');
+    throw new Error(`writing the metadata of ${pkg.name} failed (cargo's output is above)`);
+  }
+}
+
+/** The host's target triple, as `rustc -vV` names it. */
+function hostTarget() {
+  const host = /^host: (.+)$/m.exec(execFileSync('rustc', ['-vV'], { encoding: 'utf8' }))?.[1];
+  if (!host) throw new Error('rustc -vV names no host target');
+  return host;
 }
 
 /**
@@ -620,8 +799,7 @@ export function buildModule(crateDir, { release = true } = {}) {
  */
 export function testModule(crateDir) {
   const manifest = path.resolve(crateDir, 'Cargo.toml');
-  const host = /^host: (.+)$/m.exec(execFileSync('rustc', ['-vV'], { encoding: 'utf8' }))?.[1];
-  if (!host) throw new Error('rustc -vV names no host target');
+  const host = hostTarget();
   progress(`testing ${path.dirname(manifest)} on ${host}…`);
   try {
     execFileSync('cargo', ['test', '--target', host, '--manifest-path', manifest], {

@@ -30,6 +30,7 @@
 //! own rule, and drops `destroy`: `balance` can then be changed only by votes.
 
 use crate::{AccountId, Holder};
+use alloc::vec::Vec;
 use codec::{Decode, Encode};
 
 /// The module's conventional name.
@@ -38,38 +39,41 @@ pub const NAME: &str = "balance";
 /// An amount of tokens.
 pub type Balance = u128;
 
-/// Function names.
-pub mod function {
-	/// Public: move tokens from the caller.
-	pub const TRANSFER: &str = "transfer";
+functions! {
+	/// Public: move tokens from the caller. Capability `Transferable`: pay from the locked
+	/// funds; returns the remainder as a new `Transferable`.
+	call & invoke(Transferable) TRANSFER = "transfer": (Holder, Balance) => ();
 	/// Public: an account's free and locked balance.
-	pub const ACCOUNT: &str = "account";
+	query ACCOUNT = "account": Holder => Account;
 	/// Public: several holders' balances at once (`Vec<Holder>` → `Vec<Account>`).
-	pub const ACCOUNTS: &str = "accounts";
+	query ACCOUNTS = "accounts": Vec<Holder> => Vec<Account>;
 	/// Public: all tokens in existence.
-	pub const TOTAL_ISSUANCE: &str = "total_issuance";
+	query TOTAL_ISSUANCE = "total_issuance": () => Balance;
 	/// Public: what a capability minted by `balance` stands for.
-	pub const DESCRIBE: &str = "describe";
-	/// Capability `Slashable`: remove tokens.
-	pub const SLASH: &str = "slash";
-	/// Capability `Slashable`: split in two.
-	pub const SPLIT: &str = "split";
+	query DESCRIBE = "describe": crate::CapId => Option<BalanceCap>;
+	/// Capability `Slashable`: remove tokens; returns the remainder as a new `Slashable`.
+	invoke(Slashable) SLASH = "slash": SlashArgs => ();
+	/// Capability `Slashable`: split in two; returns two `Slashable`s, the given amount and
+	/// the rest.
+	invoke(Slashable) SPLIT = "split": Balance => ();
 	/// Public: the current parameters.
-	pub const PARAMETERS: &str = "parameters";
-	/// Capability `Parameters`: replace the parameters.
-	pub const SET_PARAMETERS: &str = "set_parameters";
+	query PARAMETERS = "parameters": () => Parameters;
+	/// Capability `Parameters`: replace the parameters; returns a fresh `Parameters`.
+	invoke(Parameters) SET_PARAMETERS = "set_parameters": Parameters => ();
 	/// Public: which revision of the code runs.
-	pub const REVISION: &str = "revision";
+	query REVISION = "revision": () => u32;
 	/// Public, `CapId`: the owner of locked funds revokes the capability it was granted over
 	/// them (the id its request minted) and everything derived from it, and the funds they
-	/// still cover are unlocked. Allowed only if every capability revoked covers the caller's
-	/// funds and is a `Transferable` (an allowance, revocable at any time) or a `Slashable` or
-	/// `Locked` held by an account: one held by a module is collateral (or a vote) that module
-	/// relies on, and only it can give it back (by dropping it). Otherwise nothing changes.
-	pub const REVOKE: &str = "revoke";
+	/// still cover are unlocked; returns how many capabilities were revoked and the amount
+	/// unlocked. Allowed only if every capability revoked covers the caller's funds and is a
+	/// `Transferable` (an allowance, revocable at any time) or a `Slashable` or `Locked` held by
+	/// an account: one held by a module is collateral (or a vote) that module relies on, and
+	/// only it can give it back (by dropping it). Otherwise nothing changes.
+	call REVOKE = "revoke": crate::CapId => (u32, Balance);
 }
 
 /// The data of a capability minted by `balance`.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum BalanceCap {
 	/// May slash up to `amount` of `account`'s funds, which stay locked meanwhile.
@@ -121,6 +125,7 @@ impl BalanceCap {
 }
 
 /// Parameters governance may change.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct Parameters {
 	/// Tokens burnt on every `transfer`, on top of the amount.
@@ -133,6 +138,7 @@ pub struct Parameters {
 }
 
 /// Parameters of `slash`.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
 pub struct SlashArgs {
 	/// How much to slash.
@@ -142,6 +148,7 @@ pub struct SlashArgs {
 }
 
 /// A holder's balance.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct Account {
 	/// Spendable.
@@ -151,10 +158,11 @@ pub struct Account {
 }
 
 /// Parameters of `init`.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, Default)]
 pub struct BalanceInit {
 	/// Initial holdings.
-	pub endowments: alloc::vec::Vec<(Holder, Balance)>,
+	pub endowments: Vec<(Holder, Balance)>,
 	/// Where to push the module's capabilities, if governed.
 	pub governance: Option<BalanceGovernance>,
 	/// The parameters it starts with.
@@ -162,10 +170,11 @@ pub struct BalanceInit {
 }
 
 /// How `balance` is governed.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub struct BalanceGovernance {
 	/// The democracy module's name.
-	pub democracy: alloc::vec::Vec<u8>,
+	pub democracy: Vec<u8>,
 	/// Rule for upgrading `balance`: the constitution.
 	pub upgrade: crate::democracy::Rule,
 	/// Rule for changing its [`Parameters`].
@@ -173,6 +182,7 @@ pub struct BalanceGovernance {
 }
 
 /// Events (`Kernel::ModuleEvent` data).
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub enum Event {
 	/// Tokens moved.
@@ -224,4 +234,16 @@ pub enum Event {
 		/// How many capabilities were revoked.
 		caps: u32,
 	},
+}
+
+/// `balance`'s metadata (see [`kernel_metadata`]).
+#[cfg(feature = "metadata")]
+pub fn metadata() -> Result<kernel_metadata::Metadata, kernel_metadata::Error> {
+	functions(kernel_metadata::Builder::new(NAME))
+		.docs(&["A token ledger with slashable and transferable capabilities."])
+		.init::<BalanceInit>()
+		.capability::<BalanceCap>()
+		.request::<BalanceCap>()
+		.event::<Event>()
+		.build()
 }

@@ -43,31 +43,36 @@ use codec::{Decode, Encode};
 /// The module's conventional name.
 pub const NAME: &str = "democracy";
 
-/// Function names.
-pub mod function {
-	/// Hand a capability to democracy under a rule.
-	pub const PUSH: &str = "push";
-	/// Propose an action on a governed capability.
-	pub const PROPOSE: &str = "propose";
-	/// Vote on a proposal.
-	pub const VOTE: &str = "vote";
-	/// Take back the caller's locked tokens, withdrawing its votes on open proposals.
-	pub const UNLOCK: &str = "unlock";
+functions! {
+	/// Hand a capability (passed with the call) to democracy under a rule; returns its
+	/// governed id.
+	call PUSH = "push": PushArgs => u32;
+	/// Propose an action on a governed capability, passing `balance::Locked` capabilities of
+	/// the caller's funds (added to its lock, at least the proposal bond); returns the proposal
+	/// id.
+	call PROPOSE = "propose": ProposeArgs => u32;
+	/// Vote on a proposal, passing `balance::Locked` capabilities of the caller's funds (none
+	/// if it has a lock already).
+	call VOTE = "vote": VoteArgs => ();
+	/// Take back the caller's locked tokens, withdrawing its votes on open proposals; returns
+	/// the amount unlocked.
+	call UNLOCK = "unlock": () => u128;
 	/// An account's lock.
-	pub const LOCK: &str = "lock";
+	query LOCK = "lock": AccountId => Option<Lock>;
 	/// Make a governed capability's rule stricter, without a vote (its pusher only).
-	pub const TIGHTEN: &str = "tighten";
+	call TIGHTEN = "tighten": TightenArgs => ();
 	/// Tally a proposal whose voting period ended.
-	pub const CLOSE: &str = "close";
+	call CLOSE = "close": u32 => Status;
 	/// Enact an approved proposal whose delay passed.
-	pub const ENACT: &str = "enact";
+	call ENACT = "enact": u32 => ();
 	/// A governed capability.
-	pub const GOVERNED: &str = "governed";
+	query GOVERNED = "governed": u32 => Option<Governed>;
 	/// A proposal.
-	pub const PROPOSAL: &str = "proposal";
+	query PROPOSAL = "proposal": u32 => Option<Proposal>;
 }
 
 /// When a proposal on a governed capability passes.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Rule {
 	/// Share of the votes cast (by weight) that must be aye, in percent, 1 to 100.
@@ -98,6 +103,7 @@ impl Rule {
 }
 
 /// Parameters of `tighten`.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
 pub struct TightenArgs {
 	/// The governed capability.
@@ -107,6 +113,7 @@ pub struct TightenArgs {
 }
 
 /// Parameters of `push`.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub struct PushArgs {
 	/// The rule for the pushed capability.
@@ -116,6 +123,7 @@ pub struct PushArgs {
 }
 
 /// What a proposal would do.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub enum Action {
 	/// Invoke the governed capability.
@@ -130,6 +138,7 @@ pub enum Action {
 }
 
 /// Parameters of `propose`.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub struct ProposeArgs {
 	/// The governed capability.
@@ -139,6 +148,7 @@ pub struct ProposeArgs {
 }
 
 /// Parameters of `vote`.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
 pub struct VoteArgs {
 	/// The proposal.
@@ -148,6 +158,7 @@ pub struct VoteArgs {
 }
 
 /// An account's locked tokens: what its votes weigh.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, Default)]
 pub struct Lock {
 	/// The `balance::Locked` capabilities democracy holds for it (at most [`MAX_LOCK_CAPS`]).
@@ -166,6 +177,7 @@ pub const MAX_LOCK_CAPS: u32 = 4;
 pub const MAX_OPEN_VOTES: u32 = 16;
 
 /// A capability democracy holds.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub struct Governed {
 	/// The capability now (invoking a repeatable capability replaces it); `None` once an
@@ -180,6 +192,7 @@ pub struct Governed {
 }
 
 /// Where a proposal stands.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Status {
 	/// Open for votes until `ends`.
@@ -201,6 +214,7 @@ pub enum Status {
 }
 
 /// A proposal.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub struct Proposal {
 	/// The governed capability.
@@ -222,6 +236,7 @@ pub struct Proposal {
 }
 
 /// Initial parameters.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, Default)]
 pub struct DemocracyInit {
 	/// Rule for upgrading democracy itself (`None`: drop its `upgradable` and stay immutable).
@@ -231,6 +246,7 @@ pub struct DemocracyInit {
 }
 
 /// Events (`Kernel::ModuleEvent` data).
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub enum Event {
 	/// A capability came under governance.
@@ -295,4 +311,14 @@ pub enum Event {
 		/// How many tokens.
 		amount: u128,
 	},
+}
+
+/// `democracy`'s metadata (see [`kernel_metadata`]).
+#[cfg(feature = "metadata")]
+pub fn metadata() -> Result<kernel_metadata::Metadata, kernel_metadata::Error> {
+	functions(kernel_metadata::Builder::new(NAME))
+		.docs(&["Governs capabilities, each under its own rule; votes weigh locked tokens."])
+		.init::<DemocracyInit>()
+		.event::<Event>()
+		.build()
 }

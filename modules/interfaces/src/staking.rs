@@ -19,25 +19,25 @@
 //! | `Slasher` | `slash` | [`SlashOrder`] | slashes the bond; returns a fresh `Slasher` |
 
 use crate::{democracy::Rule, AccountId, CapId};
+use alloc::vec::Vec;
 use codec::{Decode, Encode};
 
 /// The module's conventional name.
 pub const NAME: &str = "staking";
 
-/// Function names.
-pub mod function {
-	/// Bond a slashable capability.
-	pub const BOND: &str = "bond";
-	/// Start unbonding.
-	pub const UNBOND: &str = "unbond";
-	/// Drop the bond after the delay.
-	pub const WITHDRAW: &str = "withdraw";
+functions! {
+	/// Bond the `balance::Slashable` capability of the caller passed with the call.
+	call BOND = "bond": () => ();
+	/// Start unbonding; returns the block from which `withdraw` works.
+	call UNBOND = "unbond": () => u64;
+	/// Drop the bond after the delay (`balance` unlocks the funds).
+	call WITHDRAW = "withdraw": () => ();
 	/// One staker's stake.
-	pub const STAKE: &str = "stake";
-	/// A page of stakes.
-	pub const STAKERS: &str = "stakers";
-	/// Capability `Slasher`: slash a staker.
-	pub const SLASH: &str = "slash";
+	query STAKE = "stake": AccountId => Option<Stake>;
+	/// A page of stakes: at most [`MAX_STAKERS_PAGE`], in storage order after `start_after`.
+	query STAKERS = "stakers": StakersPage => Vec<(AccountId, Stake)>;
+	/// Capability `Slasher`: slash a staker; returns a fresh `Slasher`.
+	invoke(Slasher) SLASH = "slash": SlashOrder => ();
 }
 
 /// The most stakes one `stakers` call returns, whatever `limit` asks: the output of a frame is
@@ -45,6 +45,7 @@ pub mod function {
 pub const MAX_STAKERS_PAGE: u32 = 64;
 
 /// Parameters of `stakers`.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct StakersPage {
 	/// Start after this staker (`None`: from the first); the last account of the previous page.
@@ -54,6 +55,7 @@ pub struct StakersPage {
 }
 
 /// A staker's bond.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Stake {
 	/// How much is bonded (and slashable).
@@ -65,6 +67,7 @@ pub struct Stake {
 }
 
 /// The data of capabilities `staking` mints.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
 pub enum StakingCap {
 	/// May slash stakers.
@@ -72,6 +75,7 @@ pub enum StakingCap {
 }
 
 /// Parameters of `slash`.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
 pub struct SlashOrder {
 	/// Whose bond.
@@ -81,6 +85,7 @@ pub struct SlashOrder {
 }
 
 /// Initial parameters.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub struct StakingInit {
 	/// Blocks between `unbond` and `withdraw`.
@@ -90,10 +95,11 @@ pub struct StakingInit {
 }
 
 /// How `staking` is governed.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub struct StakingGovernance {
 	/// The democracy module's name.
-	pub democracy: alloc::vec::Vec<u8>,
+	pub democracy: Vec<u8>,
 	/// Rule for upgrading staking.
 	pub upgrade: Rule,
 	/// Rule for slashing.
@@ -101,6 +107,7 @@ pub struct StakingGovernance {
 }
 
 /// Events (`Kernel::ModuleEvent` data).
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub enum Event {
 	/// Funds were bonded.
@@ -133,4 +140,15 @@ pub enum Event {
 		/// What is left bonded.
 		remaining: u128,
 	},
+}
+
+/// `staking`'s metadata (see [`kernel_metadata`]).
+#[cfg(feature = "metadata")]
+pub fn metadata() -> Result<kernel_metadata::Metadata, kernel_metadata::Error> {
+	functions(kernel_metadata::Builder::new(NAME))
+		.docs(&["Stake with a `balance::Slashable` capability, slashed by governance."])
+		.init::<StakingInit>()
+		.capability::<StakingCap>()
+		.event::<Event>()
+		.build()
 }

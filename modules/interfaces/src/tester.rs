@@ -109,6 +109,7 @@ pub const PANIC_MESSAGE: &str = "the tester panicked on purpose";
 pub const FAIL_MIGRATION: &[u8] = b"fail";
 
 /// Parameters of [`function::INVOKE`].
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, Default)]
 pub struct InvokeArgs {
 	/// The capability to invoke.
@@ -124,6 +125,7 @@ pub struct InvokeArgs {
 }
 
 /// Parameters of [`function::CALL`] and [`function::CALL_OR_FAIL`].
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, Default)]
 pub struct CallArgs {
 	/// The module to call.
@@ -139,6 +141,7 @@ pub struct CallArgs {
 }
 
 /// What a nested call or invocation returned, as `tester` saw it.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, Default)]
 pub struct Outcome {
 	/// The kernel's return code (`kernel_primitives::abi::ReturnCode`).
@@ -160,6 +163,7 @@ pub const STATE_CHANGE_BLOCKS_KEPT: usize = 512;
 pub const ENGINE_EVENT: &[u8] = b"from-engine";
 
 /// What `tester` has observed.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, Default)]
 pub struct Stats {
 	/// `on_block` runs.

@@ -56,6 +56,12 @@ pub mod error;
 pub mod offchain;
 pub mod storage;
 
+/// Describes a module for clients: a module crate's `metadata()` returns a
+/// [`Metadata`](kernel_metadata::Metadata) document, which `kernel build` writes next to the
+/// `.wasm` (natively, with the `metadata` feature; see `docs/writing-a-module.md`).
+#[cfg(feature = "metadata")]
+pub use kernel_metadata as metadata;
+
 mod host;
 #[cfg(target_arch = "wasm32")]
 mod rt;

@@ -154,6 +154,9 @@ pub struct ModuleSummary<AccountId, Balance> {
 	pub deposit: Balance,
 	/// The account the deposit is held on.
 	pub account: AccountId,
+	/// The hash of the module's metadata document, as its code records it
+	/// ([`kernel_primitives::metadata`]): a client holding a document checks it against this.
+	pub metadata_hash: Option<[u8; 32]>,
 }
 
 sp_api::decl_runtime_apis! {
@@ -161,7 +164,8 @@ sp_api::decl_runtime_apis! {
 	///
 	/// Version 2: `DryRunResult` reports `failed_frames`. Version 3: it reports the
 	/// `storage_deposit`, and `ModuleSummary` the module's `account` and `capabilities`.
-	#[api_version(3)]
+	/// Version 4: `ModuleSummary` reports the `metadata_hash` the module's code records.
+	#[api_version(4)]
 	pub trait KernelApi<AccountId, Balance, Event> where
 		AccountId: Codec,
 		Balance: Codec,
@@ -312,6 +316,11 @@ impl<T: Config> Pallet<T> {
 			capabilities: info.capabilities,
 			deposit: info.deposit,
 			account: deposit::module_account::<T>(id),
+			// Read from the code, not kept in `ModuleInfo`: only clients ask, and the code is
+			// what the hash must match.
+			metadata_hash: crate::storage::ModuleStorage::new(id)
+				.code()
+				.and_then(|code| kernel_primitives::metadata::embedded_hash(&code)),
 		})
 	}
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'node:test';
-import { connect } from 'kernel-cli';
+import { ModuleAbi, connect } from 'kernel-cli';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** The repository root. */
@@ -31,9 +31,17 @@ export function kernelCli(url, ...args) {
   return JSON.parse(stdout);
 }
 
-/** The Wasm of a standard or test module, as built by `modules/bundle`. */
+/** A standard module's metadata (`balance`, `secret_sharing`, ...), as `modules/bundle` writes it. */
+export function standardAbi(name) {
+  return new ModuleAbi(readFileSync(path.join(root, 'target', 'modules', 'dist', `${name}.json`), 'utf8'));
+}
+
+/**
+ * The Wasm of a standard or test module as `modules/bundle` builds it: shrunk, and recording
+ * the hash of its metadata (next to it as `<name>.json`) where it has one.
+ */
 export function moduleWasm(name) {
-  const file = path.join(root, 'target', 'modules', 'wasm32-unknown-unknown', 'release', `module_${name}.wasm`);
+  const file = path.join(root, 'target', 'modules', 'dist', `${name}.wasm`);
   if (!existsSync(file)) throw new Error(`${file} is missing: build the workspace first`);
   return readFileSync(file);
 }
@@ -127,7 +135,7 @@ export function withDevNode(ready) {
   let api;
   test.before(async () => {
     ({ node, api } = await devNode());
-    ready(api, node);
+    await ready(api, node);
   });
   test.after(async () => {
     await api?.disconnect();

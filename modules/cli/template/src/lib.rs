@@ -18,6 +18,8 @@ const COUNT: Value<u64> = Value::new(b"count");
 
 /// What the module reports, as the data of `Kernel::ModuleEvent`.
 #[derive(Encode, Decode, Debug, PartialEq)]
+#[cfg_attr(feature = "metadata", derive(kernel_sdk::metadata::TypeInfo))]
+#[cfg_attr(feature = "metadata", scale_info(crate = kernel_sdk::metadata::scale_info))]
 pub enum Event {
 	/// The count went up by `by`, to `count`.
 	Incremented { by: u64, count: u64 },
@@ -63,6 +65,20 @@ fn increased(count: u64, by: u64) -> Result<u64> {
 }
 
 kernel_sdk::entry_points!(Counter: init, call);
+
+/// What the module offers its callers, with types: `kernel build` writes this document next to
+/// the `.wasm` (and its hash into the code), and clients (`kernel call`, polkadot.js) encode
+/// calls and decode outputs and events from it. Keep it in step with `call` above.
+#[cfg(feature = "metadata")]
+pub fn metadata() -> core::result::Result<kernel_sdk::metadata::Metadata, kernel_sdk::metadata::Error>
+{
+	kernel_sdk::metadata::Builder::new(env!("CARGO_PKG_NAME"))
+		.docs(&["A counter anyone may increase."])
+		.call::<u64, u64>(function::INCREMENT, &["Adds `by` to the count; returns the new count."])
+		.query::<(), u64>(function::GET, &["The count."])
+		.event::<Event>()
+		.build()
+}
 
 #[cfg(test)]
 mod tests {

@@ -52,30 +52,29 @@ pub const NAME: &str = "secret-sharing";
 /// A sharing's id.
 pub type SharingId = u64;
 
-/// Function names.
-pub mod function {
-	/// Register a sharing.
-	pub const REGISTER: &str = "register";
-	/// Open a download window.
-	pub const OPEN_DOWNLOAD: &str = "open_download";
-	/// Ask the engines to delete the shares.
-	pub const DELETE: &str = "delete";
+functions! {
+	/// Register a sharing (the caller is its owner); returns its id.
+	call REGISTER = "register": RegisterArgs => SharingId;
+	/// Owner: open a download window of so many blocks; returns its last block.
+	call OPEN_DOWNLOAD = "open_download": (SharingId, u64) => u64;
+	/// Owner: ask the engines to delete the shares.
+	call DELETE = "delete": SharingId => ();
 	/// Engine: the share is stored.
-	pub const CONFIRM_UPLOAD: &str = "confirm_upload";
+	call CONFIRM_UPLOAD = "confirm_upload": SharingId => ();
 	/// Engine: the share is deleted.
-	pub const CONFIRM_DELETE: &str = "confirm_delete";
+	call CONFIRM_DELETE = "confirm_delete": SharingId => ();
 	/// A sharing.
-	pub const SHARING: &str = "sharing";
+	query SHARING = "sharing": SharingId => Option<Sharing>;
 	/// The nonce of an owner's next `register`.
-	pub const NEXT_NONCE: &str = "next_nonce";
+	query NEXT_NONCE = "next_nonce": AccountId => u64;
 	/// Admin: add an engine to the listed (default) engines.
-	pub const LIST_ENGINE: &str = "list_engine";
+	call LIST_ENGINE = "list_engine": AccountId => ();
 	/// Admin: remove an engine from the listed engines.
-	pub const UNLIST_ENGINE: &str = "unlist_engine";
+	call UNLIST_ENGINE = "unlist_engine": AccountId => ();
 	/// A trusted engine: publish its X25519 key.
-	pub const PUBLISH_KEY: &str = "publish_key";
+	call PUBLISH_KEY = "publish_key": [u8; 32] => ();
 	/// The trusted engines, listed or not, and their keys.
-	pub const ENGINES: &str = "engines";
+	query ENGINES = "engines": () => Vec<EngineEntry>;
 }
 
 /// Header carrying the signer's account, hex.
@@ -103,6 +102,7 @@ pub const COMMITMENT_DOMAIN: &[u8] = b"kernel-kms-share-v1";
 
 /// What an authenticated request signs: everything that identifies it, so a signature for one
 /// engine, module, method, path, body or moment is worth nothing for another.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub struct SigningPayload {
 	/// Domain separation: `b"kernel-http-v1"`.
@@ -149,6 +149,7 @@ pub fn wrapped(payload: &[u8]) -> Vec<u8> {
 /// What a share's commitment hashes: the share, salted and bound to its owner, the sharing
 /// (the owner's nonce) and its engine, so a share is worth nothing for another sharing or
 /// engine, and a commitment tells nothing about a short share.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub struct CommitmentPayload {
 	/// [`COMMITMENT_DOMAIN`].
@@ -185,6 +186,7 @@ pub fn commitment_preimage(
 }
 
 /// One share as the owner registers it.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub struct ShareSpec {
 	/// The engine that will keep it.
@@ -196,6 +198,7 @@ pub struct ShareSpec {
 }
 
 /// One share's place in a sharing.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub struct Slot {
 	/// The engine that keeps the share.
@@ -211,6 +214,7 @@ pub struct Slot {
 }
 
 /// Parameters of `register`.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub struct RegisterArgs {
 	/// Shares needed to rebuild the secret.
@@ -222,6 +226,7 @@ pub struct RegisterArgs {
 }
 
 /// An engine the module trusts.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub struct EngineEntry {
 	/// Its account.
@@ -233,6 +238,7 @@ pub struct EngineEntry {
 }
 
 /// A registered sharing.
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub struct Sharing {
 	/// Who may upload, download and delete.
@@ -250,6 +256,7 @@ pub struct Sharing {
 }
 
 /// Events (`Kernel::ModuleEvent` data).
+#[cfg_attr(feature = "metadata", derive(scale_info::TypeInfo))]
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub enum Event {
 	/// A sharing was registered.
@@ -307,4 +314,13 @@ pub enum Event {
 		/// Its X25519 public key.
 		key: [u8; 32],
 	},
+}
+
+/// `secret-sharing`'s metadata (see [`kernel_metadata`]).
+#[cfg(feature = "metadata")]
+pub fn metadata() -> Result<kernel_metadata::Metadata, kernel_metadata::Error> {
+	functions(kernel_metadata::Builder::new(NAME))
+		.docs(&["A key-management service with k-of-n secret sharing on execution engines."])
+		.event::<Event>()
+		.build()
 }

@@ -101,6 +101,22 @@ fn listings_page_through_capabilities_and_modules() {
 }
 
 #[test]
+fn a_summary_reports_the_metadata_hash_the_code_records() {
+	new_test_ext().execute_with(|| {
+		let balance = deploy(kernel_modules::BALANCE, "balance", Vec::new());
+		let tester = deploy_tester("t");
+		let expected = sp_io::hashing::blake2_256(kernel_modules::metadata::BALANCE.as_bytes());
+		assert_eq!(Kernel::api_module(balance).unwrap().metadata_hash, Some(expected));
+		assert_eq!(Kernel::api_module(tester).unwrap().metadata_hash, None, "no metadata");
+		// The hash is the code's: deployed elsewhere with another hash, the code reports that.
+		let other =
+			kernel_primitives::metadata::with_hash(kernel_modules::BALANCE, &[9; 32]).unwrap();
+		let copy = deploy(&other, "balance-copy", Vec::new());
+		assert_eq!(Kernel::api_module(copy).unwrap().metadata_hash, Some([9; 32]));
+	});
+}
+
+#[test]
 fn a_dry_run_cannot_buy_more_work_than_an_extrinsic_may_do() {
 	new_test_ext().execute_with(|| {
 		let tester = deploy_tester("spinner");

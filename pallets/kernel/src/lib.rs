@@ -56,8 +56,10 @@ pub mod weights;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
-#[cfg(test)]
-mod mock;
+/// The test runtime: System, Balances and the Kernel with small limits; the pallet's tests and
+/// `kernel-sandbox` run on it.
+#[cfg(any(test, feature = "sandbox"))]
+pub mod mock;
 #[cfg(test)]
 mod tests;
 

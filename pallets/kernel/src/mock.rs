@@ -136,8 +136,11 @@ impl pallet_kernel::Config for Test {
 	type TickFee = TickFee;
 }
 
+/// A funded account ([`ENDOWMENT`]).
 pub const ALICE: AccountId32 = AccountId32::new([1; 32]);
+/// A funded account ([`ENDOWMENT`]).
 pub const BOB: AccountId32 = AccountId32::new([2; 32]);
+/// A funded account ([`ENDOWMENT`]).
 pub const CHARLIE: AccountId32 = AccountId32::new([3; 32]);
 /// Has almost nothing: cannot pay deposits.
 pub const PAUPER: AccountId32 = AccountId32::new([9; 32]);
@@ -148,6 +151,7 @@ pub const ENDOWMENT: u64 = 1_000_000_000;
 /// A budget comfortably above what the test modules need.
 pub const LIMIT: Weight = Weight::from_parts(200_000_000_000, 8 * 1024 * 1024);
 
+/// Genesis: the funded accounts, at block 1 (events are recorded from block 1 on).
 pub fn new_test_ext() -> polkadot_sdk::sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {

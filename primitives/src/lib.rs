@@ -22,6 +22,7 @@ extern crate alloc;
 
 pub mod abi;
 pub mod envelope;
+pub mod leb128;
 pub mod metadata;
 pub mod offchain;
 pub mod system;

@@ -8,6 +8,7 @@
 //! runs (the kernel's `module` runtime API reports [`embedded_hash`]). Custom sections do not
 //! change what the code does; the kernel's Wasm engine skips them.
 
+use crate::leb128;
 use alloc::vec::Vec;
 
 /// The custom section holding the metadata hash (32 bytes).
@@ -39,11 +40,11 @@ pub fn with_hash(code: &[u8], hash: &[u8; 32]) -> Option<Vec<u8>> {
 		}
 	}
 	let mut body = Vec::new();
-	push_leb128(&mut body, HASH_SECTION.len() as u32);
+	leb128::write(&mut body, HASH_SECTION.len() as u32);
 	body.extend_from_slice(HASH_SECTION);
 	body.extend_from_slice(hash);
 	out.push(CUSTOM);
-	push_leb128(&mut out, body.len() as u32);
+	leb128::write(&mut out, body.len() as u32);
 	out.extend_from_slice(&body);
 	Some(out)
 }
@@ -62,7 +63,7 @@ fn sections(code: &[u8]) -> Option<impl Iterator<Item = Result<Section<'_>, ()>>
 	Some(core::iter::from_fn(move || {
 		let start = rest;
 		let (&id, after_id) = rest.split_first()?;
-		let parsed = read_leb128(after_id).and_then(|(size, after_size)| {
+		let parsed = leb128::read(after_id).and_then(|(size, after_size)| {
 			let body = after_size.get(..size as usize)?;
 			let used = start.len() - after_size.len() + body.len();
 			Some((body, used))
@@ -85,33 +86,9 @@ fn hash_payload(section: Section<'_>) -> Option<&[u8]> {
 	if section.id != CUSTOM {
 		return None;
 	}
-	let (len, after_len) = read_leb128(section.body)?;
+	let (len, after_len) = leb128::read(section.body)?;
 	let name = after_len.get(..len as usize)?;
 	(name == HASH_SECTION).then(|| &after_len[name.len()..])
-}
-
-/// An unsigned LEB128 `u32` at the start of `bytes`, and what follows it.
-fn read_leb128(bytes: &[u8]) -> Option<(u32, &[u8])> {
-	let mut value = 0u32;
-	for (i, &byte) in bytes.iter().enumerate().take(5) {
-		value |= u32::from(byte & 0x7f).checked_shl(7 * i as u32)?;
-		if byte & 0x80 == 0 {
-			return Some((value, &bytes[i + 1..]));
-		}
-	}
-	None
-}
-
-fn push_leb128(out: &mut Vec<u8>, mut value: u32) {
-	loop {
-		let byte = (value & 0x7f) as u8;
-		value >>= 7;
-		if value == 0 {
-			out.push(byte);
-			return;
-		}
-		out.push(byte | 0x80);
-	}
 }
 
 #[cfg(test)]

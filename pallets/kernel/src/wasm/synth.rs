@@ -5,6 +5,7 @@
 //! and `on_drop`, with a chosen body for `call` and optional padding.
 
 use alloc::{vec, vec::Vec};
+use kernel_primitives::leb128;
 
 const I32: u8 = 0x7f;
 const I64: u8 = 0x7e;
@@ -127,7 +128,7 @@ fn padding_code(body: &CallBody, padding: u32) -> Vec<u8> {
 			while left > 16 {
 				let targets = (left - 16).min(BR_TABLE_TARGETS);
 				code.extend([0x02, EMPTY_BLOCK, 0x41, 0x00, 0x0e]);
-				unsigned_leb(&mut code, targets);
+				leb128::write(&mut code, targets);
 				code.extend(core::iter::repeat_n(0x00, targets as usize + 1));
 				code.push(0x0b);
 				left = left.saturating_sub(targets + 16);
@@ -148,10 +149,10 @@ fn padding_code(body: &CallBody, padding: u32) -> Vec<u8> {
 fn function(locals: &[u8], code: &[u8]) -> Vec<u8> {
 	let mut body = Vec::new();
 	if locals.is_empty() {
-		unsigned_leb(&mut body, 0);
+		leb128::write(&mut body, 0);
 	} else {
-		unsigned_leb(&mut body, 1);
-		unsigned_leb(&mut body, locals.len() as u32);
+		leb128::write(&mut body, 1);
+		leb128::write(&mut body, locals.len() as u32);
 		body.push(I32);
 	}
 	body.extend_from_slice(code);
@@ -184,7 +185,7 @@ fn encode(imports: &[Import], defined: &[(&str, Vec<u8>)], pages: u32) -> Vec<u8
 	let mut module = vec![0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 
 	let mut types = Vec::new();
-	unsigned_leb(&mut types, 1 + imports.len() as u32);
+	leb128::write(&mut types, 1 + imports.len() as u32);
 	types.extend([FUNC_TYPE, 0x00, 0x00]);
 	for import in imports {
 		types.push(FUNC_TYPE);
@@ -195,41 +196,41 @@ fn encode(imports: &[Import], defined: &[(&str, Vec<u8>)], pages: u32) -> Vec<u8
 
 	if !imports.is_empty() {
 		let mut section_body = Vec::new();
-		unsigned_leb(&mut section_body, imports.len() as u32);
+		leb128::write(&mut section_body, imports.len() as u32);
 		for (i, import) in imports.iter().enumerate() {
 			bytes(&mut section_body, b"kernel");
 			bytes(&mut section_body, import.name.as_bytes());
 			section_body.push(0x00);
-			unsigned_leb(&mut section_body, 1 + i as u32);
+			leb128::write(&mut section_body, 1 + i as u32);
 		}
 		section(&mut module, 2, &section_body);
 	}
 
 	let mut functions = Vec::new();
-	unsigned_leb(&mut functions, defined.len() as u32);
+	leb128::write(&mut functions, defined.len() as u32);
 	functions.extend(core::iter::repeat_n(0x00, defined.len()));
 	section(&mut module, 3, &functions);
 
 	// One memory of `pages` pages, with no maximum.
 	let mut memory = vec![0x01, 0x00];
-	unsigned_leb(&mut memory, pages);
+	leb128::write(&mut memory, pages);
 	section(&mut module, 5, &memory);
 
 	let exported: Vec<_> =
 		defined.iter().enumerate().filter(|(_, (name, _))| !name.is_empty()).collect();
 	let mut exports = Vec::new();
-	unsigned_leb(&mut exports, exported.len() as u32 + 1);
+	leb128::write(&mut exports, exported.len() as u32 + 1);
 	bytes(&mut exports, b"memory");
 	exports.extend([0x02, 0x00]);
 	for (i, (name, _)) in exported {
 		bytes(&mut exports, name.as_bytes());
 		exports.push(0x00);
-		unsigned_leb(&mut exports, (imports.len() + i) as u32);
+		leb128::write(&mut exports, (imports.len() + i) as u32);
 	}
 	section(&mut module, 7, &exports);
 
 	let mut code = Vec::new();
-	unsigned_leb(&mut code, defined.len() as u32);
+	leb128::write(&mut code, defined.len() as u32);
 	for (_, body) in defined {
 		bytes(&mut code, body);
 	}
@@ -244,20 +245,8 @@ fn section(module: &mut Vec<u8>, id: u8, body: &[u8]) {
 
 /// A length-prefixed byte string (also a Wasm `vec(byte)`).
 fn bytes(out: &mut Vec<u8>, data: &[u8]) {
-	unsigned_leb(out, data.len() as u32);
+	leb128::write(out, data.len() as u32);
 	out.extend_from_slice(data);
-}
-
-fn unsigned_leb(out: &mut Vec<u8>, mut value: u32) {
-	loop {
-		let byte = (value & 0x7f) as u8;
-		value >>= 7;
-		if value == 0 {
-			out.push(byte);
-			return;
-		}
-		out.push(byte | 0x80);
-	}
 }
 
 fn signed_leb(out: &mut Vec<u8>, mut value: i32) {

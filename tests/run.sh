@@ -20,8 +20,8 @@ cargo build --locked --workspace --features "$features"
 step "unit, pallet and benchmark tests (the real compiled modules on a mock runtime)"
 cargo test --locked --workspace --features "$features"
 
-step "the process modules' own unit tests (module-interfaces with its metadata, kernel-metadata, natively)"
-(cd modules && cargo test --locked -p module-interfaces -p kernel-metadata \
+step "the process modules' own unit tests (the SDK's test kernel, module-interfaces with its metadata, kernel-metadata, natively)"
+(cd modules && cargo test --locked -p kernel-sdk -p module-interfaces -p kernel-metadata \
   --features module-interfaces/std,module-interfaces/sealed,module-interfaces/metadata \
   --target "$(rustc -vV | sed -n 's/^host: //p')" --target-dir ../target/modules-host)
 

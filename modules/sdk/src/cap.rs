@@ -8,7 +8,8 @@
 use crate::{
 	env::with_output,
 	error::{check, CallError, Failed},
-	host, CapId, Holder, ModuleId, Result, ReturnCode, Version,
+	host::{self, Word},
+	CapId, Holder, ModuleId, Result, ReturnCode, Version,
 };
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
@@ -77,7 +78,9 @@ impl Cap {
 	pub fn mint_raw(data: &[u8]) -> Self {
 		let mut id = [0u8; 8];
 		// SAFETY: the pointers describe `data` and the 8 bytes of `id`.
-		unsafe { host::cap_mint(data.as_ptr() as u32, data.len() as u32, id.as_mut_ptr() as u32) };
+		unsafe {
+			host::cap_mint(data.as_ptr() as Word, data.len() as Word, id.as_mut_ptr() as Word)
+		};
 		Cap(u64::from_le_bytes(id))
 	}
 
@@ -122,7 +125,7 @@ impl Cap {
 		let id = self.0;
 		// SAFETY: the pointers describe `call` and the output buffer.
 		nested(|ptr, len| unsafe {
-			host::cap_invoke(id, call.as_ptr() as u32, call.len() as u32, fuel, ptr, len)
+			host::cap_invoke(id, call.as_ptr() as Word, call.len() as Word, fuel, ptr, len)
 		})
 		.map_err(|error| Failed { error, cap: self })
 	}
@@ -145,7 +148,7 @@ impl Cap {
 	pub fn give(self, to: &Holder) -> core::result::Result<(), Failed> {
 		let to = to.encode();
 		// SAFETY: the pointer describes `to`.
-		check(unsafe { host::cap_transfer(self.0, to.as_ptr() as u32, to.len() as u32) })
+		check(unsafe { host::cap_transfer(self.0, to.as_ptr() as Word, to.len() as Word) })
 			.map_err(|error| Failed { error, cap: self })
 	}
 }
@@ -171,7 +174,7 @@ pub fn call_module_with_fuel(
 	let call = envelope(function, params, caps);
 	// SAFETY: the pointers describe `call` and the output buffer.
 	nested(|ptr, len| unsafe {
-		host::call_module(module, call.as_ptr() as u32, call.len() as u32, fuel, ptr, len)
+		host::call_module(module as Word, call.as_ptr() as Word, call.len() as Word, fuel, ptr, len)
 	})
 }
 
@@ -222,10 +225,10 @@ fn envelope(function: &str, params: &impl Encode, caps: Vec<Cap>) -> Vec<u8> {
 /// The buffer is shrunk to the output before anything else is allocated: the SDK's allocator
 /// then takes the unused capacity back, so a frame's nested calls cost the memory of their
 /// outputs, not of [`MAX_OUTPUT_BUFFER`] each.
-fn nested(f: impl FnOnce(u32, u32) -> u32) -> core::result::Result<Reply, CallError> {
+fn nested(f: impl FnOnce(Word, Word) -> u32) -> core::result::Result<Reply, CallError> {
 	let mut buffer: Vec<u8> = Vec::with_capacity(MAX_OUTPUT_BUFFER as usize);
 	let mut len = MAX_OUTPUT_BUFFER;
-	let raw = f(buffer.as_mut_ptr() as u32, &mut len as *mut u32 as u32);
+	let raw = f(buffer.as_mut_ptr() as Word, &mut len as *mut u32 as Word);
 	let code = ReturnCode::from_u32(raw).unwrap_or(ReturnCode::NotAllowed);
 	// SAFETY: the kernel wrote `len` (at most the capacity) bytes, or reported 0.
 	unsafe { buffer.set_len((len as usize).min(buffer.capacity())) };

@@ -4,7 +4,12 @@
 //! the exports [`entry_points!`](crate::entry_points) generates) decode it, call the trait
 //! method and end the frame with its output, or revert with its error.
 
-use crate::{cap::Cap, env, host, AccountId, CapId, Error, Holder, Result, Version};
+use crate::{
+	cap::Cap,
+	env,
+	host::{self, Word},
+	AccountId, CapId, Error, Holder, Result, Version,
+};
 use alloc::{string::String, vec::Vec};
 use codec::{Decode, Encode};
 use kernel_primitives::{
@@ -103,6 +108,12 @@ pub struct Call {
 }
 
 impl Call {
+	/// A call of `function` with raw `params`, passing `caps`: what [`crate::testing`] runs.
+	#[cfg(not(target_arch = "wasm32"))]
+	pub(crate) fn new(function: String, params: Vec<u8>, caps: Vec<Cap>) -> Self {
+		Call { function, params, caps }
+	}
+
 	fn from_raw(call: raw::CallInput) -> Self {
 		Call {
 			function: String::from_utf8(call.function).unwrap_or_default(),
@@ -219,7 +230,7 @@ pub struct Block {
 }
 
 /// What an entry point returns: data and capabilities for the caller.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct Output {
 	/// Return data.
 	pub data: Vec<u8>,
@@ -249,6 +260,11 @@ impl Output {
 		self.caps.extend(caps);
 		self
 	}
+
+	/// The data as `T`, as a caller decodes it (in tests, see [`crate::testing`]).
+	pub fn decode<T: Decode>(&self) -> Result<T> {
+		Ok(T::decode(&mut &self.data[..])?)
+	}
 }
 
 /// What `on_state_change` receives.
@@ -260,14 +276,16 @@ pub fn finish(output: Output) -> ! {
 		raw::Output { data: output.data, caps: output.caps.into_iter().map(|c| c.id()).collect() }
 			.encode();
 	// SAFETY: the pointer and length describe `raw`; the host does not return.
-	unsafe { host::return_value(0, raw.as_ptr() as u32, raw.len() as u32) };
+	unsafe { host::return_value(0, raw.as_ptr() as Word, raw.len() as Word) };
 	unreachable_after_return()
 }
 
 /// Ends the frame with an error: every effect is undone and the caller receives `data`.
 pub fn revert(data: &[u8]) -> ! {
 	// SAFETY: the pointer and length describe `data`; the host does not return.
-	unsafe { host::return_value(RETURN_FLAG_REVERT, data.as_ptr() as u32, data.len() as u32) };
+	unsafe {
+		host::return_value(RETURN_FLAG_REVERT as Word, data.as_ptr() as Word, data.len() as Word)
+	};
 	unreachable_after_return()
 }
 
@@ -278,7 +296,7 @@ pub fn revert(data: &[u8]) -> ! {
 pub(crate) fn panic(message: &[u8]) -> ! {
 	let flags = RETURN_FLAG_REVERT | RETURN_FLAG_PANIC;
 	// SAFETY: the pointer and length describe `message`; the host does not return.
-	unsafe { host::return_value(flags, message.as_ptr() as u32, message.len() as u32) };
+	unsafe { host::return_value(flags as Word, message.as_ptr() as Word, message.len() as Word) };
 	unreachable_after_return()
 }
 

@@ -2,7 +2,8 @@
 
 use crate::{
 	error::{check, CallError},
-	host, AccountId, Error, Holder, ModuleId, Result, ReturnCode,
+	host::{self, Word},
+	AccountId, Error, Holder, ModuleId, Result, ReturnCode,
 };
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
@@ -11,12 +12,12 @@ use codec::{Decode, Encode};
 /// reports it too small. Returns the bytes, or the host function's other return codes.
 pub(crate) fn with_output(
 	initial: usize,
-	mut f: impl FnMut(u32, u32) -> u32,
+	mut f: impl FnMut(Word, Word) -> u32,
 ) -> core::result::Result<Vec<u8>, CallError> {
 	let mut buffer: Vec<u8> = Vec::with_capacity(initial);
 	loop {
 		let mut len = buffer.capacity() as u32;
-		let raw = f(buffer.as_mut_ptr() as u32, &mut len as *mut u32 as u32);
+		let raw = f(buffer.as_mut_ptr() as Word, &mut len as *mut u32 as Word);
 		match ReturnCode::from_u32(raw) {
 			Some(ReturnCode::Success) => {
 				// SAFETY: the kernel wrote `len` bytes (no more than the capacity) at the pointer.
@@ -95,13 +96,13 @@ pub fn fuel_left() -> u64 {
 pub fn emit(event: &impl Encode) {
 	let data = event.encode();
 	// SAFETY: the pointer and length describe `data`. Oversized events trap the frame.
-	unsafe { host::deposit_event(data.as_ptr() as u32, data.len() as u32) };
+	unsafe { host::deposit_event(data.as_ptr() as Word, data.len() as Word) };
 }
 
 /// Writes `msg` to the node's debug log.
 pub fn debug(msg: &str) {
 	// SAFETY: the pointer and length describe `msg`.
-	unsafe { host::debug_log(msg.as_ptr() as u32, msg.len() as u32) }
+	unsafe { host::debug_log(msg.as_ptr() as Word, msg.len() as Word) }
 }
 
 /// BLAKE2b-256 of `data`.
@@ -109,7 +110,7 @@ pub fn blake2_256(data: &[u8]) -> [u8; 32] {
 	let mut out = [0u8; 32];
 	// SAFETY: `out` has the 32 bytes the host writes.
 	unsafe {
-		host::hash_blake2_256(data.as_ptr() as u32, data.len() as u32, out.as_mut_ptr() as u32)
+		host::hash_blake2_256(data.as_ptr() as Word, data.len() as Word, out.as_mut_ptr() as Word)
 	};
 	out
 }
@@ -119,10 +120,10 @@ pub fn sr25519_verify(signature: &[u8; 64], public: &[u8; 32], msg: &[u8]) -> bo
 	// SAFETY: the pointers describe the arrays and `msg`.
 	let raw = unsafe {
 		host::sr25519_verify(
-			signature.as_ptr() as u32,
-			public.as_ptr() as u32,
-			msg.as_ptr() as u32,
-			msg.len() as u32,
+			signature.as_ptr() as Word,
+			public.as_ptr() as Word,
+			msg.as_ptr() as Word,
+			msg.len() as Word,
 		)
 	};
 	check(raw).is_ok()
@@ -133,7 +134,7 @@ pub fn lookup(name: &str) -> Option<ModuleId> {
 	let mut id = [0u8; 4];
 	// SAFETY: `id` has the 4 bytes the host writes.
 	let raw = unsafe {
-		host::module_lookup(name.as_ptr() as u32, name.len() as u32, id.as_mut_ptr() as u32)
+		host::module_lookup(name.as_ptr() as Word, name.len() as Word, id.as_mut_ptr() as Word)
 	};
 	check(raw).ok().map(|()| u32::from_le_bytes(id))
 }
@@ -142,7 +143,7 @@ pub fn lookup(name: &str) -> Option<ModuleId> {
 pub fn trust_engines(engines: &[AccountId]) -> core::result::Result<(), CallError> {
 	let encoded = engines.encode();
 	// SAFETY: the pointer and length describe `encoded`.
-	check(unsafe { host::trust_engines(encoded.as_ptr() as u32, encoded.len() as u32) })
+	check(unsafe { host::trust_engines(encoded.as_ptr() as Word, encoded.len() as Word) })
 }
 
 /// A registered engine's endpoint and key.
@@ -151,7 +152,7 @@ pub fn engine_info(
 ) -> Option<kernel_primitives::offchain::EngineInfo<Vec<u8>>> {
 	// SAFETY: `account` is 32 bytes; the host writes within the buffer it is given.
 	let bytes = with_output(128, |ptr, len| unsafe {
-		host::engine_info(account.as_ptr() as u32, ptr, len)
+		host::engine_info(account.as_ptr() as Word, ptr, len)
 	})
 	.ok()?;
 	Option::decode(&mut &bytes[..]).ok().flatten()

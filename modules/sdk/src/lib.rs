@@ -41,13 +41,17 @@
 //! kernel_sdk::entry_points!(Counter: init, call);
 //! ```
 //!
-//! See `docs/writing-a-module.md` in the repository for a walkthrough and `docs/host-abi.md` for
-//! the ABI underneath.
+//! Natively, [`testing::TestEnv`] answers the host functions, so a module's entry points run in
+//! plain unit tests (`kernel test`). See `docs/writing-a-module.md` in the repository for a
+//! walkthrough and `docs/host-abi.md` for the ABI underneath.
 
 #![no_std]
 #![warn(missing_docs)]
 
 extern crate alloc;
+// Natively (`kernel test`), the test environment keeps its state per thread.
+#[cfg(not(target_arch = "wasm32"))]
+extern crate std;
 
 pub mod cap;
 pub mod entry;
@@ -55,6 +59,8 @@ pub mod env;
 pub mod error;
 pub mod offchain;
 pub mod storage;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing;
 
 /// Describes a module for clients: a module crate's `metadata()` returns a
 /// [`Metadata`](kernel_metadata::Metadata) document, which `kernel build` writes next to the

@@ -8,7 +8,8 @@
 use crate::{
 	env::with_output,
 	error::{check, CallError},
-	host, AccountId, CapId, ModuleId, ReturnCode,
+	host::{self, Word},
+	AccountId, CapId, ModuleId, ReturnCode,
 };
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
@@ -28,7 +29,7 @@ pub mod secrets {
 	pub fn get(key: &[u8]) -> Result<Option<Vec<u8>>, CallError> {
 		// SAFETY: the host writes within the buffer it is given.
 		let result = with_output(256, |ptr, len| unsafe {
-			host::secret_get(key.as_ptr() as u32, key.len() as u32, ptr, len)
+			host::secret_get(key.as_ptr() as Word, key.len() as Word, ptr, len)
 		});
 		match result {
 			Ok(value) => Ok(Some(value)),
@@ -42,10 +43,10 @@ pub mod secrets {
 		// SAFETY: the pointers describe `key` and `value`.
 		check(unsafe {
 			host::secret_set(
-				key.as_ptr() as u32,
-				key.len() as u32,
-				value.as_ptr() as u32,
-				value.len() as u32,
+				key.as_ptr() as Word,
+				key.len() as Word,
+				value.as_ptr() as Word,
+				value.len() as Word,
 			)
 		})
 	}
@@ -53,7 +54,7 @@ pub mod secrets {
 	/// Removes the secret at `key`; whether there was one.
 	pub fn clear(key: &[u8]) -> Result<bool, CallError> {
 		// SAFETY: the pointer describes `key`.
-		match check(unsafe { host::secret_clear(key.as_ptr() as u32, key.len() as u32) }) {
+		match check(unsafe { host::secret_clear(key.as_ptr() as Word, key.len() as Word) }) {
 			Ok(()) => Ok(true),
 			Err(error) if error.code == ReturnCode::KeyNotFound => Ok(false),
 			Err(error) => Err(error),
@@ -69,7 +70,7 @@ pub fn fetch(request: &HttpFetch) -> Result<HttpResponse, CallError> {
 	// The buffer takes any response the kernel allows, so the request is sent exactly once.
 	// SAFETY: the pointers describe `encoded` and the output buffer.
 	let bytes = with_output(MAX_OUTPUT_BUFFER as usize, |ptr, len| unsafe {
-		host::http_fetch(encoded.as_ptr() as u32, encoded.len() as u32, ptr, len)
+		host::http_fetch(encoded.as_ptr() as Word, encoded.len() as Word, ptr, len)
 	})?;
 	HttpResponse::decode(&mut &bytes[..]).map_err(|_| CallError::code(ReturnCode::DecodeFailed))
 }
@@ -78,7 +79,7 @@ pub fn fetch(request: &HttpFetch) -> Result<HttpResponse, CallError> {
 pub fn random() -> [u8; 32] {
 	let mut out = [0u8; 32];
 	// SAFETY: `out` has the 32 bytes the host writes.
-	unsafe { host::random_seed(out.as_mut_ptr() as u32) };
+	unsafe { host::random_seed(out.as_mut_ptr() as Word) };
 	out
 }
 
@@ -92,14 +93,14 @@ pub fn now_ms() -> u64 {
 pub fn engine_account() -> Option<AccountId> {
 	let mut out = [0u8; 32];
 	// SAFETY: `out` has the 32 bytes the host writes.
-	check(unsafe { host::engine_account(out.as_mut_ptr() as u32) }).ok().map(|()| out)
+	check(unsafe { host::engine_account(out.as_mut_ptr() as Word) }).ok().map(|()| out)
 }
 
 /// Submits `call` as a transaction signed by the engine's key.
 pub fn submit(call: &EngineCall) -> Result<(), CallError> {
 	let encoded = call.encode();
 	// SAFETY: the pointer and length describe `encoded`.
-	check(unsafe { host::submit_transaction(encoded.as_ptr() as u32, encoded.len() as u32) })
+	check(unsafe { host::submit_transaction(encoded.as_ptr() as Word, encoded.len() as Word) })
 }
 
 /// Submits `Kernel::call(module, function, params)` signed by the engine's key.

@@ -4,7 +4,11 @@
 //! Keys must be non-empty and at most the kernel's `MaxKeyLen`; values at most `MaxValueLen`
 //! (breaking a limit traps the frame).
 
-use crate::{env::with_output, host, ReturnCode};
+use crate::{
+	env::with_output,
+	host::{self, Word},
+	ReturnCode,
+};
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use core::marker::PhantomData;
@@ -13,7 +17,7 @@ use core::marker::PhantomData;
 pub fn get(key: &[u8]) -> Option<Vec<u8>> {
 	// SAFETY: the host writes within the buffer it is given.
 	with_output(128, |ptr, len| unsafe {
-		host::storage_get(key.as_ptr() as u32, key.len() as u32, ptr, len)
+		host::storage_get(key.as_ptr() as Word, key.len() as Word, ptr, len)
 	})
 	.ok()
 }
@@ -23,10 +27,10 @@ pub fn set(key: &[u8], value: &[u8]) {
 	// SAFETY: the pointers describe `key` and `value`.
 	unsafe {
 		host::storage_set(
-			key.as_ptr() as u32,
-			key.len() as u32,
-			value.as_ptr() as u32,
-			value.len() as u32,
+			key.as_ptr() as Word,
+			key.len() as Word,
+			value.as_ptr() as Word,
+			value.len() as Word,
 		)
 	};
 }
@@ -34,7 +38,7 @@ pub fn set(key: &[u8], value: &[u8]) {
 /// Removes `key`; whether there was a value.
 pub fn clear(key: &[u8]) -> bool {
 	// SAFETY: the pointer describes `key`.
-	let raw = unsafe { host::storage_clear(key.as_ptr() as u32, key.len() as u32) };
+	let raw = unsafe { host::storage_clear(key.as_ptr() as Word, key.len() as Word) };
 	raw == ReturnCode::Success as u32
 }
 
@@ -42,7 +46,7 @@ pub fn clear(key: &[u8]) -> bool {
 pub fn next_key(key: &[u8]) -> Option<Vec<u8>> {
 	// SAFETY: the host writes within the buffer it is given.
 	with_output(64, |ptr, len| unsafe {
-		host::storage_next_key(key.as_ptr() as u32, key.len() as u32, ptr, len)
+		host::storage_next_key(key.as_ptr() as Word, key.len() as Word, ptr, len)
 	})
 	.ok()
 }

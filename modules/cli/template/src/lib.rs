@@ -3,7 +3,8 @@
 //! `increment(by: u64)` adds to the count and returns it, emitting `Incremented`; `get`
 //! returns it. Anyone may call both. The module gives up its upgrade and destroy capabilities
 //! at deploy, so it stays as deployed (see `docs/governance.md` for the other choices). Its
-//! logic is a plain function with unit tests, which `kernel test` runs natively.
+//! unit tests, which `kernel test` runs natively, check the logic (a plain function) and the
+//! entry point on the SDK's test kernel (`kernel_sdk::testing`).
 
 // No `std` in Wasm (the SDK brings the allocator and panic handler); natively, for `kernel test`
 // and `cargo clippy`, `std` brings them.
@@ -83,6 +84,21 @@ pub fn metadata() -> core::result::Result<kernel_sdk::metadata::Metadata, kernel
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use kernel_sdk::testing::TestEnv;
+
+	#[test]
+	fn increment_counts_emits_and_is_undone_when_it_fails() {
+		// The module's entry points on the SDK's test kernel: storage, caller, events.
+		let env = TestEnv::new();
+		env.set_caller(Some(Holder::Account([7; 32])));
+		let output = env.call::<Counter>(function::INCREMENT, 5u64, vec![]).unwrap();
+		assert_eq!(output.decode::<u64>(), Ok(5));
+		assert_eq!(env.events::<Event>(), vec![Event::Incremented { by: 5, count: 5 }]);
+		let overflow = env.call::<Counter>(function::INCREMENT, u64::MAX, vec![]);
+		assert_eq!(overflow, Err(Error::Msg("the count would overflow")));
+		assert_eq!(env.events::<Event>().len(), 1, "the failed call left no event");
+		assert_eq!(COUNT.get(), Some(5), "nor any write");
+	}
 
 	#[test]
 	fn increasing_adds_and_refuses_to_overflow() {

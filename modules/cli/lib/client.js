@@ -19,9 +19,9 @@ export { METADATA_VERSION, ModuleAbi } from './metadata.js';
 /**
  * SCALE types clients need that no module's metadata describes (see `metadata.js` for the
  * modules' own types): the holder of a capability, the parameters of the kernel's
- * `system::upgradable` capability, and the payloads the KMS client signs and seals for the
- * engines' HTTP gateway, with the KMS's call types that client still encodes by hand. Named with
- * a prefix so they never shadow the runtime's own types.
+ * `system::upgradable` capability, and the payloads the KMS client hashes and signs for the
+ * engines' HTTP gateway (not calls: `secret_sharing::commitment_preimage` and
+ * `signing_payload`). Named with a prefix so they never shadow the runtime's own types.
  */
 export const moduleTypes = {
   ModuleHolder: { _enum: { Account: 'AccountId32', Module: 'u32' } },
@@ -38,11 +38,6 @@ export const moduleTypes = {
     timestamp: 'u64',
   },
   KmsCommitmentPayload: { domain: 'Bytes', owner: '[u8; 32]', nonce: 'u64', engine: '[u8; 32]', salt: '[u8; 32]', share: 'Bytes' },
-  KmsShareSpec: { engine: '[u8; 32]', salt: '[u8; 32]', commitment: '[u8; 32]' },
-  KmsRegisterArgs: { threshold: 'u8', nonce: 'u64', shares: 'Vec<KmsShareSpec>' },
-  KmsSlot: { engine: '[u8; 32]', salt: '[u8; 32]', commitment: '[u8; 32]', uploaded: 'bool', deleted: 'bool' },
-  KmsSharing: { owner: 'AccountId32', nonce: 'u64', threshold: 'u8', slots: 'Vec<KmsSlot>', download_until: 'u64', deleting: 'bool' },
-  KmsEngineEntry: { account: '[u8; 32]', listed: 'bool', box_key: 'Option<[u8; 32]>' },
 };
 
 /** A weight limit large enough for ordinary calls: 0.5 s and 5 MiB of proof. */
@@ -794,8 +789,8 @@ function hostTarget() {
 /**
  * Runs a module crate's unit tests natively: `cargo test` for the host instead of the Wasm
  * target its `.cargo/config.toml` names. Cargo's output goes to stderr; throws when a test
- * fails. Tests reach the module's logic, not the kernel: host functions (storage, calls,
- * capabilities) exist only in a kernel sandbox.
+ * fails. Natively the SDK's test kernel (`kernel_sdk::testing::TestEnv`) answers the host
+ * functions, so tests reach the module's entry points as well as its plain logic.
  */
 export function testModule(crateDir) {
   const manifest = path.resolve(crateDir, 'Cargo.toml');

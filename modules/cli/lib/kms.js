@@ -16,6 +16,16 @@ import * as k from './client.js';
 /** The module's name. */
 export const MODULE = 'secret-sharing';
 
+/** The module, driven through its metadata (one `ModuleClient` per connection). */
+const clients = new WeakMap();
+async function kmsModule(api) {
+  if (!clients.has(api)) clients.set(api, k.ModuleClient.at(api, MODULE));
+  return clients.get(api);
+}
+
+/** Who reads the KMS's public state when nobody in particular asks. */
+const ANYONE = encodeAddress(new Uint8Array(32));
+
 /** Splits `secret` (bytes) into `shares` shares of which `threshold` rebuild it. */
 export function splitSecret(secret, shares, threshold) {
   return split(secret, shares, threshold);
@@ -135,7 +145,7 @@ export async function registeredEngines(api) {
  */
 export async function engines(api) {
   const registered = await registeredEngines(api);
-  const trusted = await k.query(api, encodeAddress(new Uint8Array(32)), { module: MODULE, fn: 'engines', type: 'Vec<KmsEngineEntry>' });
+  const trusted = await (await kmsModule(api)).query(ANYONE, 'engines');
   return trusted.map((entry) => {
     const account = entry.account.toU8a();
     const found = registered.find((e) => u8aEq(e.account, account));
@@ -144,7 +154,7 @@ export async function engines(api) {
       address: encodeAddress(account),
       endpoint: found?.endpoint,
       listed: entry.listed.isTrue,
-      boxKey: entry.box_key.isSome ? entry.box_key.unwrap().toU8a() : undefined,
+      boxKey: entry.boxKey.isSome ? entry.boxKey.unwrap().toU8a() : undefined,
     };
   });
 }
@@ -173,12 +183,7 @@ async function withKeys(api, accounts, { attempts = 90 } = {}) {
 
 /** The sharing `id`, decoded, or undefined. */
 export async function sharing(api, origin, id) {
-  const found = await k.query(api, origin, {
-    module: MODULE,
-    fn: 'sharing',
-    params: k.encode(api, 'u64', id),
-    type: 'Option<KmsSharing>',
-  });
+  const found = await (await kmsModule(api)).query(origin, 'sharing', id);
   return found.isSome ? found.unwrap() : undefined;
 }
 
@@ -221,18 +226,16 @@ export async function store(api, pair, secret, threshold, engineList, { httpSign
   const chosen = engineList ?? (await defaultEngines(api));
   if (chosen.length === 0) throw new Error('no engine to store on: none is listed with a key; name some with --engines');
   const owner = signer.publicKey;
-  const nonce = (await k.query(api, encodeAddress(owner), {
-    module: MODULE, fn: 'next_nonce', params: k.encode(api, '[u8; 32]', u8aToHex(owner)), type: 'u64',
-  })).toBigInt();
+  const kmsClient = await kmsModule(api);
+  const nonce = (await kmsClient.query(encodeAddress(owner), 'next_nonce', u8aToHex(owner))).toBigInt();
   const shares = await splitSecret(secret, chosen.length, threshold);
   const specs = chosen.map((engine, i) => {
     const salt = randomBytes(32);
     const hash = commitment(api, { owner, nonce, engine: engine.account, salt, share: shares[i] });
     return { engine: u8aToHex(engine.account), salt: u8aToHex(salt), commitment: u8aToHex(hash) };
   });
-  const args = k.encode(api, 'KmsRegisterArgs', { threshold, nonce, shares: specs });
-  const registered = await k.call(api, pair, { module: MODULE, fn: 'register', params: args });
-  const id = k.decode(api, 'u64', registered.output).toBigInt();
+  const registered = await kmsClient.call(pair, 'register', { threshold, nonce, shares: specs });
+  const id = registered.value.toBigInt();
   // Engines named here for the first time publish their key once the registration is final.
   const keyed = await withKeys(api, chosen.map((e) => e.account));
   for (const [i, engine] of keyed.entries()) {
@@ -245,7 +248,7 @@ export async function store(api, pair, secret, threshold, engineList, { httpSign
 
 /** Opens a download window of `blocks` blocks for sharing `id`. */
 export async function openDownload(api, pair, id, blocks = 20) {
-  return k.call(api, pair, { module: MODULE, fn: 'open_download', params: k.encode(api, '(u64,u64)', [id, blocks]) });
+  return (await kmsModule(api)).call(pair, 'open_download', [id, blocks]);
 }
 
 /** Downloads one engine's share of `found` (sharing `id`) and checks it; `{ share }` or `{ bad }`. */
@@ -293,13 +296,13 @@ export async function fetchSecret(api, signer, id, engineList) {
 
 /** Asks the engines to delete the shares of `id`. */
 export async function remove(api, pair, id) {
-  return k.call(api, pair, { module: MODULE, fn: 'delete', params: k.encode(api, 'u64', id) });
+  return (await kmsModule(api)).call(pair, 'delete', id);
 }
 
 /** The KMS's admin lists (`listed`) or unlists an engine. */
 export async function listEngine(api, pair, address, listed = true) {
   const fn = listed ? 'list_engine' : 'unlist_engine';
-  return k.call(api, pair, { module: MODULE, fn, params: k.encode(api, '[u8; 32]', u8aToHex(decodeAddress(address))) });
+  return (await kmsModule(api)).call(pair, fn, u8aToHex(decodeAddress(address)));
 }
 
 export { hexToU8a };

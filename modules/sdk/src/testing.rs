@@ -193,7 +193,7 @@ impl TestEnv {
 			destroy: Cap::from_id(destroy),
 			caps: Vec::new(),
 		};
-		frame(|| M::init(init))
+		frame(Some(Holder::Account(deployer)), || M::init(init))
 	}
 
 	/// Calls `function` of the module under test with `args`, passing `caps` (which it then
@@ -206,7 +206,7 @@ impl TestEnv {
 		caps: Vec<Cap>,
 	) -> crate::Result<Output> {
 		let call = Call::new(function.into(), args.encode(), caps);
-		frame(|| M::call(call))
+		frame(self.caller(), || M::call(call))
 	}
 
 	/// Invokes `cap`, a capability the module under test minted, with `function` and `args`, by
@@ -227,10 +227,15 @@ impl TestEnv {
 			creator_version: info.creator_version,
 			call: Call::new(function.into(), args.encode(), Vec::new()),
 		};
-		frame(|| {
+		frame(self.caller(), || {
 			with_state(|state| state.caps.remove(&invocation.cap));
 			M::invoke(invocation)
 		})
+	}
+
+	/// Who calls: set with [`TestEnv::set_caller`].
+	pub fn caller(&self) -> Option<Holder> {
+		with_state(|state| state.caller)
 	}
 
 	/// The events emitted so far, decoded as `E`, oldest first.
@@ -265,13 +270,14 @@ impl TestEnv {
 }
 
 /// Runs one frame of the module under test: its effects stay if it succeeds (and the output's
-/// capabilities go to the caller), and are undone if it fails.
-fn frame(run: impl FnOnce() -> crate::Result<Output>) -> crate::Result<Output> {
+/// capabilities go to `to`, or stay with the module when nobody called), and are undone if it
+/// fails.
+fn frame(to: Option<Holder>, run: impl FnOnce() -> crate::Result<Output>) -> crate::Result<Output> {
 	let before = with_state(|state| state.clone());
 	let result = run();
 	match &result {
 		Ok(output) => with_state(|state| {
-			let to = state.caller.unwrap_or(Holder::Module(state.module));
+			let to = to.unwrap_or(Holder::Module(state.module));
 			for cap in &output.caps {
 				if let Some(info) = state.caps.get_mut(&cap.id()) {
 					info.holder = to;
@@ -383,29 +389,61 @@ pub(crate) mod host {
 		unsupported("return_value: entry points run through TestEnv::call/init/invoke")
 	}
 
-	pub unsafe fn storage_get(key: Word, key_len: Word, out: Word, out_len: Word) -> u32 {
+	/// The module's storage or its node-local secrets: the two byte maps a module keeps.
+	type Store = fn(&mut State) -> &mut BTreeMap<Vec<u8>, Vec<u8>>;
+
+	fn storage(state: &mut State) -> &mut BTreeMap<Vec<u8>, Vec<u8>> {
+		&mut state.storage
+	}
+
+	fn secrets(state: &mut State) -> &mut BTreeMap<Vec<u8>, Vec<u8>> {
+		&mut state.secrets
+	}
+
+	/// # Safety
+	/// As [`write_out`] and [`read`].
+	unsafe fn get_in(store: Store, key: Word, key_len: Word, out: Word, out_len: Word) -> u32 {
 		// SAFETY: the SDK passes its own buffers.
 		let key = unsafe { read(key, key_len) }.to_vec();
-		match with_state(|state| state.storage.get(&key).cloned()) {
+		match with_state(|state| store(state).get(&key).cloned()) {
 			// SAFETY: as above.
 			Some(value) => unsafe { write_out(out, out_len, &value) },
 			None => ReturnCode::KeyNotFound as u32,
 		}
 	}
 
-	pub unsafe fn storage_set(key: Word, key_len: Word, value: Word, value_len: Word) -> u32 {
+	/// # Safety
+	/// As [`read`].
+	unsafe fn set_in(store: Store, key: Word, key_len: Word, value: Word, value_len: Word) -> u32 {
 		// SAFETY: the SDK passes its own buffers.
 		let (key, value) =
 			unsafe { (read(key, key_len).to_vec(), read(value, value_len).to_vec()) };
-		with_state(|state| state.storage.insert(key, value));
+		with_state(|state| store(state).insert(key, value));
 		ReturnCode::Success as u32
 	}
 
-	pub unsafe fn storage_clear(key: Word, key_len: Word) -> u32 {
+	/// # Safety
+	/// As [`read`].
+	unsafe fn clear_in(store: Store, key: Word, key_len: Word) -> u32 {
 		// SAFETY: the SDK passes its own buffers.
 		let key = unsafe { read(key, key_len) };
-		let removed = with_state(|state| state.storage.remove(key).is_some());
+		let removed = with_state(|state| store(state).remove(key).is_some());
 		code(if removed { Ok(()) } else { Err(ReturnCode::KeyNotFound) })
+	}
+
+	pub unsafe fn storage_get(key: Word, key_len: Word, out: Word, out_len: Word) -> u32 {
+		// SAFETY: the caller's contract.
+		unsafe { get_in(storage, key, key_len, out, out_len) }
+	}
+
+	pub unsafe fn storage_set(key: Word, key_len: Word, value: Word, value_len: Word) -> u32 {
+		// SAFETY: the caller's contract.
+		unsafe { set_in(storage, key, key_len, value, value_len) }
+	}
+
+	pub unsafe fn storage_clear(key: Word, key_len: Word) -> u32 {
+		// SAFETY: the caller's contract.
+		unsafe { clear_in(storage, key, key_len) }
 	}
 
 	pub unsafe fn storage_next_key(key: Word, key_len: Word, out: Word, out_len: Word) -> u32 {
@@ -601,28 +639,18 @@ pub(crate) mod host {
 	}
 
 	pub unsafe fn secret_get(key: Word, key_len: Word, out: Word, out_len: Word) -> u32 {
-		// SAFETY: the SDK passes its own buffers.
-		let key = unsafe { read(key, key_len) }.to_vec();
-		match with_state(|state| state.secrets.get(&key).cloned()) {
-			// SAFETY: as above.
-			Some(value) => unsafe { write_out(out, out_len, &value) },
-			None => ReturnCode::KeyNotFound as u32,
-		}
+		// SAFETY: the caller's contract.
+		unsafe { get_in(secrets, key, key_len, out, out_len) }
 	}
 
 	pub unsafe fn secret_set(key: Word, key_len: Word, value: Word, value_len: Word) -> u32 {
-		// SAFETY: the SDK passes its own buffers.
-		let (key, value) =
-			unsafe { (read(key, key_len).to_vec(), read(value, value_len).to_vec()) };
-		with_state(|state| state.secrets.insert(key, value));
-		ReturnCode::Success as u32
+		// SAFETY: the caller's contract.
+		unsafe { set_in(secrets, key, key_len, value, value_len) }
 	}
 
 	pub unsafe fn secret_clear(key: Word, key_len: Word) -> u32 {
-		// SAFETY: the SDK passes its own buffers.
-		let key = unsafe { read(key, key_len) };
-		let removed = with_state(|state| state.secrets.remove(key).is_some());
-		code(if removed { Ok(()) } else { Err(ReturnCode::KeyNotFound) })
+		// SAFETY: the caller's contract.
+		unsafe { clear_in(secrets, key, key_len) }
 	}
 
 	pub unsafe fn http_fetch(_req: Word, _len: Word, _out: Word, _out_len: Word) -> u32 {
@@ -712,17 +740,29 @@ mod tests {
 		assert_eq!(env.events::<u32>(), vec![3], "and its event");
 		assert_eq!(env.storage().len(), 1);
 		assert_eq!(env.call::<Probe>("nope", (), Vec::new()), Err(Error::UnknownFunction));
+		// Node-local secrets are kept apart from the state.
+		let secrets = || crate::offchain::secrets::get(b"seen/");
+		assert_eq!(secrets(), Ok(None));
+		crate::offchain::secrets::set(b"seen/", b"sealed").unwrap();
+		assert_eq!(secrets(), Ok(Some(b"sealed".to_vec())));
+		assert_eq!(env.storage().len(), 1);
+		assert_eq!(crate::offchain::secrets::clear(b"seen/"), Ok(true));
+		assert_eq!(secrets(), Ok(None));
 	}
 
 	#[test]
 	fn capabilities_minted_go_to_the_caller_and_init_gets_its_system_ones() {
 		let env = TestEnv::new();
 		let alice = Holder::Account([1; 32]);
-		env.set_caller(Some(alice));
 		let deployed = env.init::<Probe>([1; 32], ()).unwrap();
-		let upgradable = deployed.caps[0].id();
-		assert_eq!(env.capability(upgradable).map(|c| c.creator), Some(Creator::System));
+		let upgradable = env.capability(deployed.caps[0].id()).unwrap();
+		assert_eq!(
+			(upgradable.creator, upgradable.holder),
+			(Creator::System, alice),
+			"to the deployer"
+		);
 		assert_eq!(env.held_by(&Holder::Module(1)), Vec::new(), "destroy was dropped");
+		env.set_caller(Some(alice));
 		let minted = env.call::<Probe>("mint", (), Vec::new()).unwrap();
 		let id = minted.caps[0].id();
 		let cap = env.capability(id).unwrap();

@@ -42,15 +42,12 @@ export class ModuleAbi {
    * `Slashable`), the one invoked on capabilities of that kind. Throws, naming those there are.
    */
   function(name, kind) {
-    const found = this.functions.find(
-      (f) => f.name === name && (kind === undefined ? !f.capabilities?.length : f.capabilities?.includes(kind)),
-    );
+    const onSide = this.functions.filter((f) => (kind === undefined ? !f.capabilities?.length : f.capabilities?.includes(kind)));
+    const found = onSide.find((f) => f.name === name);
     if (found) return found;
     const side = kind === undefined ? 'public' : `on ${kind}`;
-    const known = this.functions
-      .filter((f) => (kind === undefined ? !f.capabilities?.length : f.capabilities?.includes(kind)))
-      .map((f) => f.name);
-    throw new Error(`${this.name} has no ${side} function ${name} (it has: ${known.join(', ') || 'none'})`);
+    const known = onSide.map((f) => f.name).join(', ') || 'none';
+    throw new Error(`${this.name} has no ${side} function ${name} (it has: ${known})`);
   }
 
   /** A value of type `id` from JSON-like `value` (addresses for accounts, strings for big integers). */
@@ -134,9 +131,11 @@ export class ModuleAbi {
 
   /** The document's types by id. */
   get #types() {
-    this.typesById ??= new Map(this.json.types.types.map((t) => [t.id, t.type]));
-    return this.typesById;
+    this.#typesById ??= new Map(this.json.types.types.map((t) => [t.id, t.type]));
+    return this.#typesById;
   }
+
+  #typesById;
 
   /** The interface as people read it: one entry per function, with docs. */
   describe() {
